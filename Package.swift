@@ -1,0 +1,26 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "Backprop",
+  products: [
+    // The library: the engine, neural networks, training.
+    .library(name: "Backprop", targets: ["Backprop"]),
+    // The command-line tool: `swift run backprop help`.
+    .executable(name: "backprop", targets: ["BackpropCLI"]),
+  ],
+  dependencies: [],
+  targets: [
+    .target(
+      name: "Backprop",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+    .executableTarget(
+      name: "BackpropCLI",
+      dependencies: ["Backprop"],
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(
+      name: "BackpropTests",
+      dependencies: ["Backprop"],
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+  ]
+)
