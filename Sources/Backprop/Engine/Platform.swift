@@ -1,0 +1,113 @@
+// All C-library imports sit in this one file, in a `canImport` ladder, so the
+// rest of the package never names a platform module.
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#else
+  #error("Backprop needs a C library with libm and pthreads")
+#endif
+
+// MARK: - libm
+
+/// The libm functions the engine uses, under a namespace so that they do not
+/// clash with the methods of ``Value`` (inside `Value`, an unqualified
+/// `tanh(x)` would find the method first).
+@usableFromInline
+enum LibM {
+  @inlinable @inline(__always) static func exp(_ x: Double) -> Double { _cExp(x) }
+  @inlinable @inline(__always) static func expm1(_ x: Double) -> Double { _cExpm1(x) }
+  @inlinable @inline(__always) static func log(_ x: Double) -> Double { _cLog(x) }
+  @inlinable @inline(__always) static func log1p(_ x: Double) -> Double { _cLog1p(x) }
+  @inlinable @inline(__always) static func tanh(_ x: Double) -> Double { _cTanh(x) }
+  @inlinable @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double {
+    _cPow(x, y)
+  }
+}
+
+@inlinable @inline(__always) func _cExp(_ x: Double) -> Double { exp(x) }
+@inlinable @inline(__always) func _cExpm1(_ x: Double) -> Double { expm1(x) }
+@inlinable @inline(__always) func _cLog(_ x: Double) -> Double { log(x) }
+@inlinable @inline(__always) func _cLog1p(_ x: Double) -> Double { log1p(x) }
+@inlinable @inline(__always) func _cTanh(_ x: Double) -> Double { tanh(x) }
+@inlinable @inline(__always) func _cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+
+// MARK: - Raw memory
+
+/// Grows (or first allocates) a buffer to `newCount` elements, keeping the first
+/// `oldCount` and zero-filling nothing: callers initialise what they use.
+@usableFromInline
+func reallocate<T>(
+  _ buffer: UnsafeMutablePointer<T>?, from oldCount: Int, to newCount: Int
+) -> UnsafeMutablePointer<T> {
+  let bytes = newCount * MemoryLayout<T>.stride
+  guard let raw = realloc(UnsafeMutableRawPointer(buffer), bytes) else {
+    fatalError("Backprop: out of memory growing a tape buffer to \(bytes) bytes")
+  }
+  return raw.bindMemory(to: T.self, capacity: newCount)
+}
+
+/// Frees a buffer allocated by ``reallocate(_:from:to:)``.
+@usableFromInline
+func deallocate<T>(_ buffer: UnsafeMutablePointer<T>?) {
+  free(UnsafeMutableRawPointer(buffer))
+}
+
+// MARK: - Threads
+
+/// A key for one pointer of thread-local storage, created once per process.
+let currentTapeKey: pthread_key_t = {
+  var key = pthread_key_t()
+  #if canImport(Darwin)
+    let status = pthread_key_create(&key) { pointer in
+      Unmanaged<AnyObject>.fromOpaque(pointer).release()
+    }
+  #else
+    let status = pthread_key_create(&key) { pointer in
+      if let pointer { Unmanaged<AnyObject>.fromOpaque(pointer).release() }
+    }
+  #endif
+  precondition(status == 0, "Backprop: could not create the thread-local tape key")
+  return key
+}()
+
+/// The object stored in this thread's slot, or `nil`.
+func threadLocalObject() -> AnyObject? {
+  guard let pointer = pthread_getspecific(currentTapeKey) else { return nil }
+  return Unmanaged<AnyObject>.fromOpaque(pointer).takeUnretainedValue()
+}
+
+/// Stores `object` in this thread's slot (retained until replaced or the thread
+/// ends) and releases what was there.
+func setThreadLocalObject(_ object: AnyObject?) {
+  let old = pthread_getspecific(currentTapeKey)
+  let new = object.map { Unmanaged.passRetained($0).toOpaque() }
+  pthread_setspecific(currentTapeKey, new)
+  if let old { Unmanaged<AnyObject>.fromOpaque(old).release() }
+}
+
+/// A minimal mutual-exclusion lock over `pthread_mutex_t`, for the process-wide
+/// pool of tape storage.
+final class Lock: @unchecked Sendable {
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+  init() {
+    mutex = .allocate(capacity: 1)
+    mutex.initialize(to: pthread_mutex_t())
+    pthread_mutex_init(mutex, nil)
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body()
+  }
+}

@@ -1,0 +1,77 @@
+// Piecewise activations and max/min: the functions with kinks, and the choice
+// made at each kink, which follows PyTorch.
+
+extension Value {
+  /// The rectified linear unit, `max(0, x)`.
+  ///
+  ///     let y = x.relu()  // dy/dx = 1 for x > 0, else 0
+  ///
+  /// `relu'(0) = 0`. `relu(NaN)` is NaN (Swift's `max(0, x)` would hide it).
+  /// The backward pass is a select, not a product: for `x ≤ 0` the gradient
+  /// that reaches `x` is exactly 0 even when the upstream gradient is inf or
+  /// NaN.
+  @inlinable
+  public func relu() -> Value { record(.relu) { Kernels.relu($0) } }
+
+  /// The leaky rectified linear unit: `x` for `x > 0`, else `slope · x`.
+  ///
+  ///     let y = x.leakyReLU(slope: 0.01)
+  ///
+  /// At 0 the derivative is `slope` (PyTorch's choice).
+  ///
+  /// - Parameter slope: The slope for negative inputs; 0.01 by default.
+  @inlinable
+  public func leakyReLU(slope: Double = 0.01) -> Value {
+    record(.leakyReLU, constant: slope) { Kernels.leakyReLU($0, slope: slope) }
+  }
+
+  /// The exponential linear unit: `x` for `x > 0`, else `α(eˣ − 1)`.
+  ///
+  ///     let y = x.elu(alpha: 1)
+  ///
+  /// At 0 the derivative is `α` (the left limit, PyTorch's choice; for
+  /// `α = 1` both limits agree).
+  ///
+  /// - Parameter alpha: The saturation value for large negative inputs is −α;
+  ///   1 by default.
+  @inlinable
+  public func elu(alpha: Double = 1) -> Value {
+    record(.elu, constant: alpha) { Kernels.elu($0, alpha: alpha) }
+  }
+
+  /// The Heaviside step as the seeds define it: 1 for `x ≥ 0`, else 0.
+  ///
+  ///     let y = x.step()  // dy/dx = 0 everywhere
+  ///
+  /// Its derivative is 0 everywhere (also at 0, where it does not exist), so
+  /// no gradient flows through a step: use it for decisions, not inside a
+  /// model you train by gradient descent. `step(NaN)` is NaN.
+  @inlinable
+  public func step() -> Value { record(.step) { Kernels.step($0) } }
+
+  /// The larger of two values; NaN if either is NaN.
+  ///
+  ///     let m = Value.maximum(a, b)
+  ///
+  /// The gradient goes to the larger; on a tie it is split evenly (½ each).
+  @inlinable
+  public static func maximum(_ a: Value, _ b: Value) -> Value {
+    let s = Value.storage(a, b)
+    return s.record(
+      .maximum, a.index, b.index,
+      Kernels.maximum(s.data[Int(a.index)], s.data[Int(b.index)]))
+  }
+
+  /// The smaller of two values; NaN if either is NaN.
+  ///
+  ///     let m = Value.minimum(a, b)
+  ///
+  /// The gradient goes to the smaller; on a tie it is split evenly (½ each).
+  @inlinable
+  public static func minimum(_ a: Value, _ b: Value) -> Value {
+    let s = Value.storage(a, b)
+    return s.record(
+      .minimum, a.index, b.index,
+      Kernels.minimum(s.data[Int(a.index)], s.data[Int(b.index)]))
+  }
+}

@@ -1,0 +1,139 @@
+// + - * / and prefix -, with a Value or a Double on either side, and the
+// compound assignments. Each records one node; its local derivatives are in
+// `Backward.swift`, beside those of every other op.
+//
+// A Double operand is stored as a constant of the node, not as a leaf, so
+// `x * 2.0` is one node. (A *literal* operand, as in `x * 2`, becomes a leaf:
+// Swift prefers the `Value` overload for literals. Both give the same values
+// and gradients.)
+
+extension Value {
+  /// The sum of two values.
+  ///
+  ///     let c = a + b  // ∂c/∂a = 1, ∂c/∂b = 1
+  @inlinable
+  public static func + (lhs: Value, rhs: Value) -> Value {
+    let s = Value.storage(lhs, rhs)
+    return s.record(.add, lhs.index, rhs.index, s.data[Int(lhs.index)] + s.data[Int(rhs.index)])
+  }
+
+  /// The difference of two values.
+  ///
+  ///     let c = a - b  // ∂c/∂a = 1, ∂c/∂b = −1
+  @inlinable
+  public static func - (lhs: Value, rhs: Value) -> Value {
+    let s = Value.storage(lhs, rhs)
+    return s.record(
+      .subtract, lhs.index, rhs.index, s.data[Int(lhs.index)] - s.data[Int(rhs.index)])
+  }
+
+  /// The product of two values.
+  ///
+  ///     let c = a * b  // ∂c/∂a = b, ∂c/∂b = a
+  @inlinable
+  public static func * (lhs: Value, rhs: Value) -> Value {
+    let s = Value.storage(lhs, rhs)
+    return s.record(
+      .multiply, lhs.index, rhs.index, s.data[Int(lhs.index)] * s.data[Int(rhs.index)])
+  }
+
+  /// The quotient of two values. Division by zero gives ±inf or NaN, as IEEE
+  /// arithmetic does; it does not trap.
+  ///
+  ///     let c = a / b  // ∂c/∂a = 1/b, ∂c/∂b = −a/b²
+  @inlinable
+  public static func / (lhs: Value, rhs: Value) -> Value {
+    let s = Value.storage(lhs, rhs)
+    return s.record(
+      .divide, lhs.index, rhs.index, s.data[Int(lhs.index)] / s.data[Int(rhs.index)])
+  }
+
+  /// The negation of a value.
+  ///
+  ///     let c = -a  // ∂c/∂a = −1
+  @inlinable
+  public static prefix func - (operand: Value) -> Value {
+    let s = operand.storage
+    let i = operand.node
+    return s.record(.negate, operand.index, 0, -s.data[i])
+  }
+
+  /// Records a unary node whose constant parameter is `c`.
+  @inlinable @inline(__always)
+  func record(_ code: OpCode, constant c: Double, _ value: (Double) -> Double) -> Value {
+    let s = storage
+    let x = s.data[node]
+    let k = s.appendConstant(c)
+    return s.record(code, index, k, value(x))
+  }
+
+  // MARK: With a Double
+
+  /// `x + c`; `∂/∂x = 1`.
+  @inlinable
+  public static func + (lhs: Value, rhs: Double) -> Value {
+    lhs.record(.addConstant, constant: rhs) { $0 + rhs }
+  }
+
+  /// `c + x`; `∂/∂x = 1`.
+  @inlinable
+  public static func + (lhs: Double, rhs: Value) -> Value {
+    rhs.record(.addConstant, constant: lhs) { lhs + $0 }
+  }
+
+  /// `x - c`, recorded as `x + (−c)`, which IEEE arithmetic makes identical;
+  /// `∂/∂x = 1`.
+  @inlinable
+  public static func - (lhs: Value, rhs: Double) -> Value {
+    lhs.record(.addConstant, constant: -rhs) { $0 - rhs }
+  }
+
+  /// `c - x`; `∂/∂x = −1`.
+  @inlinable
+  public static func - (lhs: Double, rhs: Value) -> Value {
+    rhs.record(.constantMinus, constant: lhs) { lhs - $0 }
+  }
+
+  /// `x * c`; `∂/∂x = c`.
+  @inlinable
+  public static func * (lhs: Value, rhs: Double) -> Value {
+    lhs.record(.multiplyConstant, constant: rhs) { $0 * rhs }
+  }
+
+  /// `c * x`; `∂/∂x = c`.
+  @inlinable
+  public static func * (lhs: Double, rhs: Value) -> Value {
+    rhs.record(.multiplyConstant, constant: lhs) { lhs * $0 }
+  }
+
+  /// `x / c`; `∂/∂x = 1/c`.
+  @inlinable
+  public static func / (lhs: Value, rhs: Double) -> Value {
+    lhs.record(.divideConstant, constant: rhs) { $0 / rhs }
+  }
+
+  /// `c / x`; `∂/∂x = −c/x²`.
+  @inlinable
+  public static func / (lhs: Double, rhs: Value) -> Value {
+    rhs.record(.constantDivide, constant: lhs) { lhs / $0 }
+  }
+
+  // MARK: Compound assignment
+
+  /// `lhs = lhs + rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func += (lhs: inout Value, rhs: Value) { lhs = lhs + rhs }
+  /// `lhs = lhs - rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func -= (lhs: inout Value, rhs: Value) { lhs = lhs - rhs }
+  /// `lhs = lhs * rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func *= (lhs: inout Value, rhs: Value) { lhs = lhs * rhs }
+  /// `lhs = lhs / rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func /= (lhs: inout Value, rhs: Value) { lhs = lhs / rhs }
+  /// `lhs = lhs + rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func += (lhs: inout Value, rhs: Double) { lhs = lhs + rhs }
+  /// `lhs = lhs - rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func -= (lhs: inout Value, rhs: Double) { lhs = lhs - rhs }
+  /// `lhs = lhs * rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func *= (lhs: inout Value, rhs: Double) { lhs = lhs * rhs }
+  /// `lhs = lhs / rhs`: records a node and rebinds `lhs` to it.
+  @inlinable public static func /= (lhs: inout Value, rhs: Double) { lhs = lhs / rhs }
+}
