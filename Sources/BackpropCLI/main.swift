@@ -1,7 +1,10 @@
 import Backprop
 
-let a = Value(2.0)
-let b = Value(-3.0)
-let c = (a * b + a.pow(2)).tanh() / 2 - 1
-c.backward()
-print(a.data, a.grad, b.grad)
+let arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.starts(with: ["bench", "phases"]) {
+  EngineBenchmark.chainPhases()
+} else if arguments.starts(with: ["bench", "engine"]) {
+  EngineBenchmark.run()
+} else {
+  print("usage: backprop bench engine")
+}

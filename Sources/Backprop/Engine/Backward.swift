@@ -34,13 +34,13 @@ extension Value {
   ///   no memory beyond the tape's bitmap (1 bit a node). The sweep is a loop,
   ///   so graphs of any depth are safe on any stack.
   public func backward(gradient: Double = 1) {
-    storage.backward(from: node, seed: gradient)
+    storage.pointee.backward(from: node, seed: gradient)
   }
 }
 
 extension TapeStorage {
   /// The reverse sweep from `root`.
-  func backward(from root: Int, seed: Double) {
+  mutating func backward(from root: Int, seed: Double) {
     if op[root] == .leaf {
       grad[root] += seed
       return
@@ -77,45 +77,40 @@ extension TapeStorage {
       l0[w] = word | bit
       if word == 0 {
         let w1 = w &>> 6
+        let bit1: UInt64 = 1 &<< UInt64(w & 63)
         let word1 = l1[w1]
-        l1[w1] = word1 | (1 &<< UInt64(w & 63))
-        if word1 == 0 { l2[w1 &>> 6] |= 1 &<< UInt64(w1 & 63) }
+        if word1 & bit1 == 0 {
+          l1[w1] = word1 | bit1
+          if word1 == 0 { l2[w1 &>> 6] |= 1 &<< UInt64(w1 & 63) }
+        }
       }
     }
 
-    /// Removes and returns the highest pending node, or -1 when none is left.
-    /// Every pending node is below the one just processed, so no masking is
-    /// needed: the highest set bit overall is the next node.
-    @inline(__always) func popHighest(below i: Int) -> Int {
-      var w = i &>> 6
-      var word = l0[w]
-      if word == 0 {
-        var w1 = w &>> 6
-        var word1 = l1[w1]
-        if word1 == 0 {
-          var w2 = w1 &>> 6
-          var word2 = l2[w2]
-          while word2 == 0 {
-            if w2 == 0 { return -1 }
-            w2 -= 1
-            word2 = l2[w2]
-          }
-          w1 = (w2 &<< 6) | (63 - word2.leadingZeroBitCount)
-          word1 = l1[w1]
-        }
-        w = (w1 &<< 6) | (63 - word1.leadingZeroBitCount)
-        word = l0[w]
+    /// Clears the level-1 bit of word `w` of level 0, which the sweep has
+    /// left (every node in it processed), and the level-2 bit above it if
+    /// that empties its level-1 word.
+    @inline(__always) func leave(_ w: Int) {
+      let w1 = w &>> 6
+      let word1 = l1[w1] & ~(1 &<< UInt64(w & 63))
+      l1[w1] = word1
+      if word1 == 0 { l2[w1 &>> 6] &= ~(1 &<< UInt64(w1 & 63)) }
+    }
+
+    /// The highest level-0 word below `w` with a pending node, or -1. Words
+    /// at and above `w` have been left, so their upper-level bits are clear.
+    @inline(__always) func highestPendingWord(below w: Int) -> Int {
+      let w1 = w &>> 6
+      let word1 = l1[w1]
+      if word1 != 0 { return (w1 &<< 6) | (63 - word1.leadingZeroBitCount) }
+      var w2 = w1 &>> 6
+      var word2 = l2[w2]
+      while word2 == 0 {
+        if w2 == 0 { return -1 }
+        w2 -= 1
+        word2 = l2[w2]
       }
-      let b = 63 - word.leadingZeroBitCount
-      let cleared = word & ~(1 &<< UInt64(b))
-      l0[w] = cleared
-      if cleared == 0 {
-        let w1 = w &>> 6
-        let word1 = l1[w1] & ~(1 &<< UInt64(w & 63))
-        l1[w1] = word1
-        if word1 == 0 { l2[w1 &>> 6] &= ~(1 &<< UInt64(w1 & 63)) }
-      }
-      return (w &<< 6) | b
+      let lower1 = (w2 &<< 6) | (63 - word2.leadingZeroBitCount)
+      return (lower1 &<< 6) | (63 - l1[lower1].leadingZeroBitCount)
     }
 
     grad[root] = seed
@@ -244,9 +239,35 @@ extension TapeStorage {
           }
         }
       }
-      let next = popHighest(below: i)
-      if next < 0 { break }
-      i = next
+      // The next node: i − 1 when it is pending (a test the branch predictor
+      // gets right in dense graphs, so the loads for node i − 1 start before
+      // node i is finished); otherwise the highest pending node below, found
+      // through the upper levels of the bitmap.
+      if i == 0 {
+        leave(0)
+        break
+      }
+      i &-= 1
+      let w = i &>> 6
+      let position = i & 63
+      if position == 63 { leave(w &+ 1) }
+      let word = l0[w]
+      let bit: UInt64 = 1 &<< UInt64(position)
+      if word & bit != 0 {
+        l0[w] = word ^ bit
+        continue
+      }
+      var pendingWord = w
+      var rest = word
+      if rest == 0 {
+        leave(w)
+        pendingWord = highestPendingWord(below: w)
+        if pendingWord < 0 { break }
+        rest = l0[pendingWord]
+      }
+      let top = 63 - rest.leadingZeroBitCount
+      l0[pendingWord] = rest ^ (1 &<< UInt64(top))
+      i = (pendingWord &<< 6) | top
     }
   }
 }

@@ -47,7 +47,24 @@ func reallocate<T>(
   guard let raw = realloc(UnsafeMutableRawPointer(buffer), bytes) else {
     fatalError("Backprop: out of memory growing a tape buffer to \(bytes) bytes")
   }
+  adviseHugePages(raw, bytes: bytes)
   return raw.bindMemory(to: T.self, capacity: newCount)
+}
+
+/// Asks Linux to back a large buffer with transparent huge pages (where the
+/// system allows them only on request): the backward sweep walks every column
+/// of the tape, and with 4 KiB pages its time on a 10⁶-node chain varied by 2×
+/// between runs with the TLB misses.
+@inline(__always)
+func adviseHugePages(_ raw: UnsafeMutableRawPointer, bytes: Int) {
+  #if os(Linux)
+    let huge = 2 << 20
+    guard bytes >= 2 * huge else { return }
+    let start = (Int(bitPattern: raw) + huge - 1) & ~(huge - 1)
+    let end = (Int(bitPattern: raw) + bytes) & ~(huge - 1)
+    guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(pointer, end - start, 14)  // MADV_HUGEPAGE
+  #endif
 }
 
 /// Frees a buffer allocated by ``reallocate(_:from:to:)``.

@@ -36,7 +36,7 @@
 ///   (``bytesPerNode``), plus 4 bytes per operand of a sum or dot product and
 ///   8 per constant.
 public final class Tape {
-  @usableFromInline let storage: TapeStorage
+  @usableFromInline let storage: UnsafeMutablePointer<TapeStorage>
 
   /// Creates an empty tape. To record on it, make it current with
   /// ``withCurrent(_:)`` or create leaves with ``Value/init(_:on:)``.
@@ -45,7 +45,7 @@ public final class Tape {
   }
 
   deinit {
-    storage.recycle()
+    TapeStorage.recycle(storage)
   }
 
   /// The current thread's tape, created the first time it is asked for.
@@ -60,7 +60,7 @@ public final class Tape {
 
   /// The current thread's tape storage, without reference counting.
   @usableFromInline
-  static var currentStorage: TapeStorage {
+  static var currentStorage: UnsafeMutablePointer<TapeStorage> {
     if let object = threadLocalObject() {
       return unsafeDowncast(object, to: Tape.self).storage
     }
@@ -106,10 +106,10 @@ public final class Tape {
   /// - Complexity: O(1) to open and to close; memory is kept for reuse, so a
   ///   loop of scopes allocates only on its first pass.
   public func scope<R>(_ body: () throws -> R) rethrows -> R {
-    let depth = storage.scopeMarks.count
-    storage.beginScope()
+    let depth = storage.pointee.scopeMarks.count
+    storage.pointee.beginScope()
     defer {
-      while storage.scopeMarks.count > depth { storage.endScope() }
+      while storage.pointee.scopeMarks.count > depth { storage.pointee.endScope() }
     }
     return try body()
   }
@@ -126,13 +126,13 @@ public final class Tape {
   }
 
   /// The number of nodes recorded and not yet released.
-  public var count: Int { storage.count }
+  public var count: Int { storage.pointee.count }
 
   /// Sets the gradient of every node on the tape to zero.
   ///
   /// - Complexity: O(``count``).
   public func zeroGrad() {
-    storage.grad.update(repeating: 0, count: storage.count)
+    storage.grad.update(repeating: 0, count: storage.pointee.count)
   }
 
   /// Sets the gradient of each of `values` to zero.
@@ -143,7 +143,7 @@ public final class Tape {
   public func zeroGrad(_ values: some Sequence<Value>) {
     for v in values {
       precondition(
-        v.storage === storage, "Backprop: zeroGrad(_:) was given a value of another tape")
+        v.storage == storage, "Backprop: zeroGrad(_:) was given a value of another tape")
       v.zeroGrad()
     }
   }
@@ -152,12 +152,12 @@ public final class Tape {
   ///
   /// - Parameter keepingCapacity: Whether to keep the memory for reuse.
   public func removeAll(keepingCapacity: Bool = false) {
-    storage.removeAll(keepingCapacity: keepingCapacity)
+    storage.pointee.removeAll(keepingCapacity: keepingCapacity)
   }
 
   /// The bytes of memory this tape holds now: node columns, side tables and
   /// the backward sweep's bitmap, at their allocated capacity.
-  public var allocatedBytes: Int { storage.allocatedBytes }
+  public var allocatedBytes: Int { storage.pointee.allocatedBytes }
 
   /// The bytes that one node takes in the tape's columns: op code (1),
   /// operand indices (4 + 4), value (8), gradient (8) and stamp (4).

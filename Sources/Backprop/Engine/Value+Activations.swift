@@ -10,7 +10,7 @@ extension Value {
   /// The backward pass is a select, not a product: for `x ≤ 0` the gradient
   /// that reaches `x` is exactly 0 even when the upstream gradient is inf or
   /// NaN.
-  @inlinable
+  @inlinable @inline(__always)
   public func relu() -> Value { record(.relu) { Kernels.relu($0) } }
 
   /// The leaky rectified linear unit: `x` for `x > 0`, else `slope · x`.
@@ -20,7 +20,7 @@ extension Value {
   /// At 0 the derivative is `slope` (PyTorch's choice).
   ///
   /// - Parameter slope: The slope for negative inputs; 0.01 by default.
-  @inlinable
+  @inlinable @inline(__always)
   public func leakyReLU(slope: Double = 0.01) -> Value {
     record(.leakyReLU, constant: slope) { Kernels.leakyReLU($0, slope: slope) }
   }
@@ -34,7 +34,7 @@ extension Value {
   ///
   /// - Parameter alpha: The saturation value for large negative inputs is −α;
   ///   1 by default.
-  @inlinable
+  @inlinable @inline(__always)
   public func elu(alpha: Double = 1) -> Value {
     record(.elu, constant: alpha) { Kernels.elu($0, alpha: alpha) }
   }
@@ -46,7 +46,7 @@ extension Value {
   /// Its derivative is 0 everywhere (also at 0, where it does not exist), so
   /// no gradient flows through a step: use it for decisions, not inside a
   /// model you train by gradient descent. `step(NaN)` is NaN.
-  @inlinable
+  @inlinable @inline(__always)
   public func step() -> Value { record(.step) { Kernels.step($0) } }
 
   /// The larger of two values; NaN if either is NaN.
@@ -54,7 +54,7 @@ extension Value {
   ///     let m = Value.maximum(a, b)
   ///
   /// The gradient goes to the larger; on a tie it is split evenly (½ each).
-  @inlinable
+  @inlinable @inline(__always)
   public static func maximum(_ a: Value, _ b: Value) -> Value {
     let s = Value.storage(a, b)
     return s.record(
@@ -67,7 +67,7 @@ extension Value {
   ///     let m = Value.minimum(a, b)
   ///
   /// The gradient goes to the smaller; on a tie it is split evenly (½ each).
-  @inlinable
+  @inlinable @inline(__always)
   public static func minimum(_ a: Value, _ b: Value) -> Value {
     let s = Value.storage(a, b)
     return s.record(

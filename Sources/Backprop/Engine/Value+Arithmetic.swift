@@ -11,7 +11,7 @@ extension Value {
   /// The sum of two values.
   ///
   ///     let c = a + b  // ∂c/∂a = 1, ∂c/∂b = 1
-  @inlinable
+  @inlinable @inline(__always)
   public static func + (lhs: Value, rhs: Value) -> Value {
     let s = Value.storage(lhs, rhs)
     return s.record(.add, lhs.index, rhs.index, s.data[Int(lhs.index)] + s.data[Int(rhs.index)])
@@ -20,7 +20,7 @@ extension Value {
   /// The difference of two values.
   ///
   ///     let c = a - b  // ∂c/∂a = 1, ∂c/∂b = −1
-  @inlinable
+  @inlinable @inline(__always)
   public static func - (lhs: Value, rhs: Value) -> Value {
     let s = Value.storage(lhs, rhs)
     return s.record(
@@ -30,7 +30,7 @@ extension Value {
   /// The product of two values.
   ///
   ///     let c = a * b  // ∂c/∂a = b, ∂c/∂b = a
-  @inlinable
+  @inlinable @inline(__always)
   public static func * (lhs: Value, rhs: Value) -> Value {
     let s = Value.storage(lhs, rhs)
     return s.record(
@@ -41,7 +41,7 @@ extension Value {
   /// arithmetic does; it does not trap.
   ///
   ///     let c = a / b  // ∂c/∂a = 1/b, ∂c/∂b = −a/b²
-  @inlinable
+  @inlinable @inline(__always)
   public static func / (lhs: Value, rhs: Value) -> Value {
     let s = Value.storage(lhs, rhs)
     return s.record(
@@ -51,7 +51,7 @@ extension Value {
   /// The negation of a value.
   ///
   ///     let c = -a  // ∂c/∂a = −1
-  @inlinable
+  @inlinable @inline(__always)
   public static prefix func - (operand: Value) -> Value {
     let s = operand.storage
     let i = operand.node
@@ -70,50 +70,50 @@ extension Value {
   // MARK: With a Double
 
   /// `x + c`; `∂/∂x = 1`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func + (lhs: Value, rhs: Double) -> Value {
     lhs.record(.addConstant, constant: rhs) { $0 + rhs }
   }
 
   /// `c + x`; `∂/∂x = 1`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func + (lhs: Double, rhs: Value) -> Value {
     rhs.record(.addConstant, constant: lhs) { lhs + $0 }
   }
 
   /// `x - c`, recorded as `x + (−c)`, which IEEE arithmetic makes identical;
   /// `∂/∂x = 1`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func - (lhs: Value, rhs: Double) -> Value {
     lhs.record(.addConstant, constant: -rhs) { $0 - rhs }
   }
 
   /// `c - x`; `∂/∂x = −1`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func - (lhs: Double, rhs: Value) -> Value {
     rhs.record(.constantMinus, constant: lhs) { lhs - $0 }
   }
 
   /// `x * c`; `∂/∂x = c`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func * (lhs: Value, rhs: Double) -> Value {
     lhs.record(.multiplyConstant, constant: rhs) { $0 * rhs }
   }
 
   /// `c * x`; `∂/∂x = c`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func * (lhs: Double, rhs: Value) -> Value {
     rhs.record(.multiplyConstant, constant: lhs) { lhs * $0 }
   }
 
   /// `x / c`; `∂/∂x = 1/c`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func / (lhs: Value, rhs: Double) -> Value {
     lhs.record(.divideConstant, constant: rhs) { $0 / rhs }
   }
 
   /// `c / x`; `∂/∂x = −c/x²`.
-  @inlinable
+  @inlinable @inline(__always)
   public static func / (lhs: Double, rhs: Value) -> Value {
     rhs.record(.constantDivide, constant: lhs) { lhs / $0 }
   }

@@ -20,7 +20,7 @@ extension Value {
   ///
   /// - Parameter exponent: The power `p`.
   /// - Returns: `x^p`.
-  @inlinable
+  @inlinable @inline(__always)
   public func pow(_ exponent: Double) -> Value {
     record(.powerConstant, constant: exponent) { Kernels.power($0, exponent) }
   }
@@ -48,47 +48,47 @@ extension Value {
   /// eˣ. Above x ≈ 709.78 it is +inf, with gradient +inf; it never traps.
   ///
   ///     let y = x.exp()  // dy/dx = eˣ
-  @inlinable
+  @inlinable @inline(__always)
   public func exp() -> Value { record(.exp) { LibM.exp($0) } }
 
   /// The natural logarithm. `log(0) = −inf` with gradient +inf; a negative
   /// argument gives NaN.
   ///
   ///     let y = x.log()  // dy/dx = 1/x
-  @inlinable
+  @inlinable @inline(__always)
   public func log() -> Value { record(.log) { LibM.log($0) } }
 
   /// The square root. `sqrt(0) = 0` with gradient +inf; a negative argument
   /// gives NaN.
   ///
   ///     let y = x.sqrt()  // dy/dx = 1/(2√x)
-  @inlinable
+  @inlinable @inline(__always)
   public func sqrt() -> Value { record(.sqrt) { $0.squareRoot() } }
 
   /// The absolute value, with `abs'(0) = 0` (PyTorch's choice; JAX uses 1).
   ///
   ///     let y = x.abs()  // dy/dx = sign(x)
-  @inlinable
+  @inlinable @inline(__always)
   public func abs() -> Value { record(.abs) { Kernels.abs($0) } }
 
   /// The hyperbolic tangent, exact at ±1000 (±1, gradient 0): computed by
   /// libm's `tanh`, not by `(e²ˣ−1)/(e²ˣ+1)`, which is NaN above x ≈ 355.
   ///
   ///     let y = x.tanh()  // dy/dx = 1 − tanh²x
-  @inlinable
+  @inlinable @inline(__always)
   public func tanh() -> Value { record(.tanh) { LibM.tanh($0) } }
 
   /// The logistic sigmoid σ(x) = 1/(1 + e⁻ˣ), exact at ±1000 (1 and 0, with
   /// gradient 0).
   ///
   ///     let y = x.sigmoid()  // dy/dx = σ(x)(1 − σ(x))
-  @inlinable
+  @inlinable @inline(__always)
   public func sigmoid() -> Value { record(.sigmoid) { Kernels.sigmoid($0) } }
 
   /// softplus(x) = log(1 + eˣ), a smooth relu; stable for every x (equal to
   /// x for large x, to eˣ for very negative x).
   ///
   ///     let y = x.softplus()  // dy/dx = σ(x)
-  @inlinable
+  @inlinable @inline(__always)
   public func softplus() -> Value { record(.softplus) { Kernels.softplus($0) } }
 }

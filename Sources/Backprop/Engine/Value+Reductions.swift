@@ -8,10 +8,10 @@ extension Value {
   /// The storage shared by all of `values` (checked), or the current tape's
   /// when `values` is empty.
   @inlinable
-  static func storage(of values: [Value]) -> TapeStorage {
+  static func storage(of values: [Value]) -> UnsafeMutablePointer<TapeStorage> {
     guard let first = values.first else { return Tape.currentStorage }
     let s = first.storage
-    for v in values where _slowPath(!(v.storage === s) || !s.isLive(v.index, v.stamp)) {
+    for v in values where _slowPath(!(v.storage == s) || !s.isLive(v.index, v.stamp)) {
       mixFailure(first, v)
     }
     if _slowPath(!s.isLive(first.index, first.stamp)) { staleFailure(first) }
@@ -56,7 +56,7 @@ extension Value {
       a.count == b.count,
       "Backprop: dot product of vectors of lengths \(a.count) and \(b.count)")
     let s = storage(of: a)
-    if let a0 = a.first, let b0 = b.first, !(storage(of: b) === s) { mixFailure(a0, b0) }
+    if let a0 = a.first, let b0 = b.first, !(storage(of: b) == s) { mixFailure(a0, b0) }
     let n = a.count
     let start = s.reserveOperands(2 * n)
     var total = 0.0

@@ -26,14 +26,14 @@ public struct Value {
   /// The tape's storage. Storage objects are never deallocated (see
   /// `TapeStorage`), so an unowned(unsafe) reference is always safe to follow,
   /// and a stale handle is caught by its stamp.
-  @usableFromInline unowned(unsafe) let storage: TapeStorage
+  @usableFromInline let storage: UnsafeMutablePointer<TapeStorage>
   /// The node's position on the tape.
   @usableFromInline let index: UInt32
   /// The tape's generation when the node was recorded.
   @usableFromInline let stamp: UInt32
 
   @inlinable @inline(__always)
-  init(storage: TapeStorage, index: UInt32, stamp: UInt32) {
+  init(storage: UnsafeMutablePointer<TapeStorage>, index: UInt32, stamp: UInt32) {
     self.storage = storage
     self.index = index
     self.stamp = stamp
@@ -136,8 +136,8 @@ public struct Value {
 
   /// An optional name shown in graph exports.
   public var label: String? {
-    get { storage.labels[UInt32(node)] }
-    nonmutating set { storage.labels[UInt32(node)] = newValue }
+    get { storage.pointee.labels[UInt32(node)] }
+    nonmutating set { storage.pointee.labels[UInt32(node)] = newValue }
   }
 
   /// The position of this value's node on its tape, counting from 0 in
@@ -162,7 +162,7 @@ public struct Value {
     fatalError(
       """
       Backprop: set `data` on node #\(v.index), which is computed (\
-      \(v.storage.op[Int(v.index)].name)), not a leaf. Only leaves, made by \
+      \(v.storage.pointee.op[Int(v.index)].name)), not a leaf. Only leaves, made by \
       `Value(_:)` or a literal, can be updated in place.
       """)
   }
@@ -181,10 +181,10 @@ public struct Value {
 
   /// Checks that `a` and `b` are live handles on one tape and returns it.
   @inlinable @inline(__always)
-  static func storage(_ a: Value, _ b: Value) -> TapeStorage {
+  static func storage(_ a: Value, _ b: Value) -> UnsafeMutablePointer<TapeStorage> {
     let s = a.storage
     if _slowPath(
-      !(s === b.storage) || !s.isLive(a.index, a.stamp) || !s.isLive(b.index, b.stamp))
+      !(s == b.storage) || !s.isLive(a.index, a.stamp) || !s.isLive(b.index, b.stamp))
     {
       mixFailure(a, b)
     }

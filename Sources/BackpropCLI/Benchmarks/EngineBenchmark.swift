@@ -1,0 +1,197 @@
+import Backprop
+
+import Foundation
+
+/// `backprop bench engine`: the engine against hand-written derivatives of the
+/// same computations, timed in the same run.
+enum EngineBenchmark {
+  static let w0 = 1.0001
+  static let c0 = 0.01
+  static let x0 = 0.5
+
+  struct ChainResult: Equatable {
+    var x: Double
+    var dx: Double
+    var dw: Double
+    var dc: Double
+  }
+
+  /// x ← tanh(x·w + c), n times, then the derivatives of the final x with
+  /// respect to x₀, w and c, by hand: a forward loop that keeps every x and a
+  /// reverse loop.
+  static func handChain(_ n: Int, _ xs: UnsafeMutablePointer<Double>) -> ChainResult {
+    var x = x0
+    xs[0] = x
+    for k in 0..<n {
+      x = tanh(x * w0 + c0)
+      xs[k + 1] = x
+    }
+    var gx = 1.0
+    var gw = 0.0
+    var gc = 0.0
+    for k in stride(from: n - 1, through: 0, by: -1) {
+      let y = xs[k + 1]
+      let gz = gx * (1 - y * y)
+      gc += gz
+      gw += gz * xs[k]
+      gx = gz * w0
+    }
+    return ChainResult(x: x, dx: gx, dw: gw, dc: gc)
+  }
+
+  /// The same with the engine, in a scope so the tape returns to its size.
+  static func engineChain(_ n: Int, tape: Tape) -> ChainResult {
+    tape.withCurrent {
+      let x0v = Value(x0)
+      let w = Value(w0)
+      let c = Value(c0)
+      let result = tape.scope { () -> Double in
+        var x = x0v
+        for _ in 0..<n { x = (x * w + c).tanh() }
+        x.backward()
+        return x.data
+      }
+      let r = ChainResult(x: result, dx: x0v.grad, dw: w.grad, dc: c.grad)
+      tape.removeAll(keepingCapacity: true)
+      return r
+    }
+  }
+
+  static func run(runs: Int = 7) {
+    print("Backprop engine benchmark (release build; \(runs) timed runs after a warm-up)")
+    print("")
+    chain(n: 1_000_000, runs: runs)
+    fanIn(n: 1_000_000, runs: runs)
+    chain(n: 10_000_000, runs: 1, warmUp: false)
+  }
+
+  static func chain(n: Int, runs: Int, warmUp: Bool = true) {
+    let nodes = 3 * n
+    let xs = UnsafeMutablePointer<Double>.allocate(capacity: n + 1)
+    defer { xs.deallocate() }
+    var hand = ChainResult(x: 0, dx: 0, dw: 0, dc: 0)
+    let handTimes = measure(runs: runs, warmUp: warmUp) { hand = handChain(n, xs) }
+
+    let tape = Tape()
+    var engine = ChainResult(x: 0, dx: 0, dw: 0, dc: 0)
+    let rssBefore = residentBytes()
+    let engineTimes = measure(runs: runs, warmUp: warmUp) { engine = engineChain(n, tape: tape) }
+    let rssAfter = residentBytes()
+    // One more recording to read the tape's size at its peak.
+    let allocated = tape.withCurrent { () -> Int in
+      let x0v = Value(x0)
+      let w = Value(w0)
+      let c = Value(c0)
+      var x = x0v
+      for _ in 0..<n { x = (x * w + c).tanh() }
+      x.backward()
+      let bytes = tape.allocatedBytes
+      tape.removeAll(keepingCapacity: true)
+      return bytes
+    }
+    report(
+      name: "chain x = tanh(x*w + c), N = \(n) (\(nodes) nodes)",
+      nodes: nodes, engine: engineTimes, hand: handTimes,
+      agree: engine == hand, allocated: allocated,
+      rss: rssBefore.flatMap { b in rssAfter.map { $0 - b } })
+  }
+
+  static func fanIn(n: Int, runs: Int) {
+    let a = (0..<n).map { Double($0 % 1000) / 1000 - 0.5 }
+    let b = (0..<n).map { Double(($0 * 7) % 1000) / 1000 + 0.25 }
+    var ga = [Double](repeating: 0, count: n)
+    var gb = [Double](repeating: 0, count: n)
+    var handSum = 0.0
+    let handTimes = measure(runs: runs) {
+      var s = 0.0
+      for i in 0..<n { s += a[i] * b[i] }
+      for i in 0..<n {
+        ga[i] = b[i]
+        gb[i] = a[i]
+      }
+      handSum = s
+      blackHole(ga)
+    }
+
+    let tape = Tape()
+    var engineSum = 0.0
+    var agree = true
+    var allocated = 0
+    tape.withCurrent {
+      let av = a.map { Value($0) }
+      let bv = b.map { Value($0) }
+      let engineTimes = measure(runs: runs) {
+        tape.zeroGrad()
+        engineSum = tape.scope { () -> Double in
+          var products = [Value]()
+          products.reserveCapacity(n)
+          for i in 0..<n { products.append(av[i] * bv[i]) }
+          let s = Value.sum(products)
+          s.backward()
+          allocated = tape.allocatedBytes
+          return s.data
+        }
+      }
+      for i in stride(from: 0, to: n, by: 997) where av[i].grad != b[i] || bv[i].grad != a[i] {
+        agree = false
+      }
+      report(
+        name: "fan-in sum of \(n) products (\(n + 1) nodes)",
+        nodes: n + 1, engine: engineTimes, hand: handTimes,
+        agree: agree && engineSum == handSum, allocated: nil, rss: nil)
+    }
+    _ = allocated
+  }
+
+  static func report(
+    name: String, nodes: Int, engine: Timings, hand: Timings, agree: Bool,
+    allocated: Int?, rss: Int?
+  ) {
+    print(name)
+    let perNode = { (t: Double) in format(t / Double(nodes) * 1e9, 1) + " ns/node" }
+    print(
+      "  engine       median \(formatTime(engine.median))  min \(formatTime(engine.min))  max \(formatTime(engine.max))  \(perNode(engine.median))"
+    )
+    print(
+      "  hand-written median \(formatTime(hand.median))  min \(formatTime(hand.min))  max \(formatTime(hand.max))  \(perNode(hand.median))"
+    )
+    var line = "  ratio engine/hand-written \(format(engine.median / hand.median, 2))"
+    line += "  results \(agree ? "identical" : "DIFFER")"
+    print(line)
+    if let allocated {
+      print(
+        "  memory: \(Tape.bytesPerNode) bytes/node in the tape's columns; "
+          + "\(format(Double(allocated) / Double(nodes), 1)) bytes/node allocated at peak"
+          + (rss.map { "; RSS grew \(format(Double($0) / Double(nodes), 1)) bytes/node" } ?? ""))
+    }
+    print("")
+  }
+}
+
+extension EngineBenchmark {
+  /// Forward and backward of the 10⁶ chain timed apart, for profiling.
+  static func chainPhases(n: Int = 1_000_000, runs: Int = 7) {
+    let tape = Tape()
+    var forward = Timings()
+    var backward = Timings()
+    let clock = ContinuousClock()
+    tape.withCurrent {
+      let x0v = Value(x0)
+      let w = Value(w0)
+      let c = Value(c0)
+      for _ in 0...runs {
+        tape.scope {
+          let t0 = clock.now
+          var x = x0v
+          for _ in 0..<n { x = (x * w + c).tanh() }
+          let t1 = clock.now
+          x.backward()
+          let t2 = clock.now
+          forward.seconds.append(Double((t1 - t0).components.attoseconds) * 1e-18)
+          backward.seconds.append(Double((t2 - t1).components.attoseconds) * 1e-18)
+        }
+      }
+    }
+    print("forward  \(formatTime(forward.median))  backward \(formatTime(backward.median))", backward.seconds.map { format($0 * 1e3, 1) })
+  }
+}
