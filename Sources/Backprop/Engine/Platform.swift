@@ -23,6 +23,7 @@ enum LibM {
   @inlinable @inline(__always) static func log(_ x: Double) -> Double { _cLog(x) }
   @inlinable @inline(__always) static func log1p(_ x: Double) -> Double { _cLog1p(x) }
   @inlinable @inline(__always) static func tanh(_ x: Double) -> Double { _cTanh(x) }
+  @inlinable @inline(__always) static func cos(_ x: Double) -> Double { _cCos(x) }
   @inlinable @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double {
     _cPow(x, y)
   }
@@ -33,6 +34,7 @@ enum LibM {
 @inlinable @inline(__always) func _cLog(_ x: Double) -> Double { log(x) }
 @inlinable @inline(__always) func _cLog1p(_ x: Double) -> Double { log1p(x) }
 @inlinable @inline(__always) func _cTanh(_ x: Double) -> Double { tanh(x) }
+@inlinable @inline(__always) func _cCos(_ x: Double) -> Double { cos(x) }
 @inlinable @inline(__always) func _cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
 // MARK: - Raw memory
