@@ -3,9 +3,11 @@
 // `Backward.swift`, beside those of every other op.
 //
 // A Double operand is stored as a constant of the node, not as a leaf, so
-// `x * 2.0` is one node. (A *literal* operand, as in `x * 2`, becomes a leaf:
-// Swift prefers the `Value` overload for literals. Both give the same values
-// and gradients.)
+// `x * c` with `let c: Double` is one node. A *literal* operand, as in
+// `x * 0.5`, becomes a leaf: Swift's type checker favours the operator whose
+// parameter types match the other operand (Value, Value), and
+// `@_disfavoredOverload` does not change that (tried). Both give the same
+// values and gradients; the leaf costs one node.
 
 extension Value {
   /// The sum of two values.
@@ -120,14 +122,21 @@ extension Value {
 
   // MARK: Compound assignment
 
+  // The Value-with-Value forms are disfavoured so that `y *= 2` is not
+  // ambiguous: a literal right-hand side is taken as a Double constant.
+
   /// `lhs = lhs + rhs`: records a node and rebinds `lhs` to it.
-  @inlinable public static func += (lhs: inout Value, rhs: Value) { lhs = lhs + rhs }
+  @inlinable @_disfavoredOverload
+  public static func += (lhs: inout Value, rhs: Value) { lhs = lhs + rhs }
   /// `lhs = lhs - rhs`: records a node and rebinds `lhs` to it.
-  @inlinable public static func -= (lhs: inout Value, rhs: Value) { lhs = lhs - rhs }
+  @inlinable @_disfavoredOverload
+  public static func -= (lhs: inout Value, rhs: Value) { lhs = lhs - rhs }
   /// `lhs = lhs * rhs`: records a node and rebinds `lhs` to it.
-  @inlinable public static func *= (lhs: inout Value, rhs: Value) { lhs = lhs * rhs }
+  @inlinable @_disfavoredOverload
+  public static func *= (lhs: inout Value, rhs: Value) { lhs = lhs * rhs }
   /// `lhs = lhs / rhs`: records a node and rebinds `lhs` to it.
-  @inlinable public static func /= (lhs: inout Value, rhs: Value) { lhs = lhs / rhs }
+  @inlinable @_disfavoredOverload
+  public static func /= (lhs: inout Value, rhs: Value) { lhs = lhs / rhs }
   /// `lhs = lhs + rhs`: records a node and rebinds `lhs` to it.
   @inlinable public static func += (lhs: inout Value, rhs: Double) { lhs = lhs + rhs }
   /// `lhs = lhs - rhs`: records a node and rebinds `lhs` to it.

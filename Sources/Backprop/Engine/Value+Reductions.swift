@@ -50,7 +50,10 @@ extension Value {
   /// - Returns: `Σ aᵢbᵢ`, summed left to right; 0 for empty vectors.
   /// - Precondition: `a.count == b.count`.
   /// - Complexity: O(n) time, one node and 2n operand entries.
-  @inlinable
+  ///
+  /// A literal second argument (`Value.dot(w, [1, 2])`) picks
+  /// ``dot(_:_:)-(_,[Double])``, which records no leaves for the constants.
+  @inlinable @_disfavoredOverload
   public static func dot(_ a: [Value], _ b: [Value]) -> Value {
     precondition(
       a.count == b.count,

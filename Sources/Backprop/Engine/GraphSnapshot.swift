@@ -1,0 +1,71 @@
+/// A read-only copy of the graph below one value: its nodes in creation
+/// (topological) order with their operands. Graph exports and tooling read
+/// the tape through this, never through its columns.
+struct GraphSnapshot {
+  struct Node {
+    /// The node's index on the tape.
+    var index: Int
+    var op: OpCode
+    var label: String?
+    var data: Double
+    var grad: Double
+    /// Operand indices, in the op's order (both operands of `x * y`, every
+    /// term of a sum; for a dot product x₀ y₀ x₁ y₁ …).
+    var operands: [Int]
+    /// The op's constants: `c` of `x * c`, the slope of leakyReLU, the
+    /// coefficients of a dot product with constants.
+    var constants: [Double]
+  }
+
+  /// The nodes the root depends on, and the root, ascending by index.
+  var nodes: [Node]
+
+  /// Collects the nodes `root` depends on with an explicit stack (no
+  /// recursion, so any depth is safe).
+  init(root: Value) {
+    let s = root.storage
+    let rootIndex = root.node
+    var visited = Set<Int>([rootIndex])
+    var stack = [rootIndex]
+    var collected: [Node] = []
+    while let i = stack.popLast() {
+      let node = Self.node(i, in: s)
+      collected.append(node)
+      for j in node.operands where visited.insert(j).inserted {
+        stack.append(j)
+      }
+    }
+    nodes = collected.sorted { $0.index < $1.index }
+  }
+
+  static func node(_ i: Int, in s: UnsafeMutablePointer<TapeStorage>) -> Node {
+    let t = s.pointee
+    let op = t.op[i]
+    let a = Int(t.lhs[i])
+    let b = Int(t.rhs[i])
+    var operands: [Int] = []
+    var constants: [Double] = []
+    switch op {
+    case .leaf:
+      break
+    case .sum, .logSumExp:
+      operands = (a..<(a + b)).map { Int(t.operands[$0]) }
+    case .dot:
+      operands = (a..<(a + 2 * b)).map { Int(t.operands[$0]) }
+    case .dotConstant:
+      let c = Int(t.operands[a])
+      operands = ((a + 1)..<(a + 1 + b)).map { Int(t.operands[$0]) }
+      constants = (c..<(c + b)).map { t.constants[$0] }
+    default:
+      if op.isBinary {
+        operands = [a, b]
+      } else {
+        operands = [a]
+        if op.hasConstant { constants = [t.constants[b]] }
+      }
+    }
+    return Node(
+      index: i, op: op, label: t.labels[UInt32(i)], data: t.data[i], grad: t.grad[i],
+      operands: operands, constants: constants)
+  }
+}
