@@ -1,0 +1,48 @@
+/// How a layer's initial weights are drawn, always from a
+/// ``SeededGenerator``, so the same seed gives the same model on every
+/// platform.
+///
+///     var rng = SeededGenerator(seed: 42)
+///     let layer = Layer(inputSize: 2, outputSize: 16, activation: .relu,
+///                       initialization: .he, using: &rng)
+public enum WeightInitialization: Sendable, Hashable, Codable, CustomStringConvertible {
+  /// Uniform on [lower, upper): micrograd's `random.uniform(-1, 1)` is
+  /// `.uniform(lower: -1, upper: 1)`, the default.
+  case uniform(lower: Double, upper: Double)
+  /// Glorot (Xavier) uniform: U(−a, a) with a = √(6 / (fan-in + fan-out)),
+  /// for tanh and sigmoid layers.
+  case glorot
+  /// He (Kaiming) normal: N(0, 2 / fan-in), for relu layers.
+  case he
+
+  /// micrograd's choice, uniform on [−1, 1).
+  public static let micrograd = WeightInitialization.uniform(lower: -1, upper: 1)
+
+  /// Draws one weight for a layer with the given fan-in and fan-out.
+  ///
+  /// - Parameters:
+  ///   - fanIn: Inputs per neuron.
+  ///   - fanOut: Neurons in the layer.
+  ///   - generator: The source of randomness.
+  /// - Returns: A weight.
+  public func sample(fanIn: Int, fanOut: Int, using generator: inout SeededGenerator) -> Double {
+    switch self {
+    case .uniform(let lower, let upper):
+      return generator.nextUniform(in: lower, upper)
+    case .glorot:
+      let a = (6 / Double(Swift.max(1, fanIn + fanOut))).squareRoot()
+      return generator.nextUniform(in: -a, a)
+    case .he:
+      return generator.nextGaussian() * (2 / Double(Swift.max(1, fanIn))).squareRoot()
+    }
+  }
+
+  /// `uniform(-1.0, 1.0)`, `glorot` or `he`.
+  public var description: String {
+    switch self {
+    case .uniform(let lower, let upper): "uniform(\(lower), \(upper))"
+    case .glorot: "glorot"
+    case .he: "he"
+    }
+  }
+}

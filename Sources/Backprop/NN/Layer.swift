@@ -1,0 +1,74 @@
+/// A fully connected layer: `outputSize` neurons over the same inputs, with
+/// one activation.
+///
+///     var rng = SeededGenerator(seed: 1)
+///     let layer = Layer(inputSize: 2, outputSize: 16, activation: .relu, using: &rng)
+///     let h = layer([0.5, -1.0])  // 16 values
+///
+/// In the notes' notation, neuron i holds row i of Wˡ and entry i of Bˡ.
+/// A layer always returns an array, also when it has one neuron (micrograd
+/// returns a bare value then, which breaks hidden layers of width 1).
+public struct Layer: Module {
+  /// The neurons, in output order.
+  public let neurons: [Neuron]
+
+  /// Creates a layer from existing neurons.
+  ///
+  /// - Parameter neurons: At least one neuron, all with the same input size
+  ///   and activation.
+  public init(neurons: [Neuron]) {
+    precondition(!neurons.isEmpty, "Backprop: a layer needs at least one neuron")
+    precondition(
+      neurons.allSatisfy { $0.inputSize == neurons[0].inputSize },
+      "Backprop: the neurons of a layer must have the same number of inputs")
+    self.neurons = neurons
+  }
+
+  /// Creates a layer with weights drawn by `initialization`.
+  ///
+  /// - Parameters:
+  ///   - inputSize: The number of inputs.
+  ///   - outputSize: The number of neurons.
+  ///   - activation: The activation; linear by default.
+  ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
+  ///   - bias: Every neuron's initial bias; 0 by default.
+  ///   - generator: The source of randomness.
+  /// - Precondition: Both sizes are at least 1.
+  public init(
+    inputSize: Int, outputSize: Int, activation: Activation = .linear,
+    initialization: WeightInitialization = .micrograd, bias: Double = 0,
+    using generator: inout SeededGenerator
+  ) {
+    precondition(outputSize >= 1, "Backprop: a layer needs at least one neuron, not \(outputSize)")
+    var neurons: [Neuron] = []
+    neurons.reserveCapacity(outputSize)
+    for _ in 0..<outputSize {
+      neurons.append(
+        Neuron(
+          inputSize: inputSize, activation: activation, initialization: initialization,
+          bias: bias, fanOut: outputSize, using: &generator))
+    }
+    self.init(neurons: neurons)
+  }
+
+  /// Values from earlier computations; `[Double]` inputs work too.
+  public typealias Input = [Value]
+  /// What the module returns.
+  public typealias Output = [Value]
+
+  /// Every neuron's parameters, neuron by neuron.
+  public var parameters: [Value] { neurons.flatMap(\.parameters) }
+
+  /// The number of inputs.
+  public var inputSize: Int { neurons[0].inputSize }
+  /// The number of neurons.
+  public var outputSize: Int { neurons.count }
+  /// The neurons' activation.
+  public var activation: Activation { neurons[0].activation }
+
+  /// The layer's outputs for inputs that are values.
+  public func callAsFunction(_ x: [Value]) -> [Value] { neurons.map { $0(x) } }
+
+  /// The layer's outputs for inputs that are plain numbers.
+  public func callAsFunction(_ x: [Double]) -> [Value] { neurons.map { $0(x) } }
+}

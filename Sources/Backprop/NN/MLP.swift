@@ -1,0 +1,166 @@
+/// A multi-layer perceptron: layers applied in turn, the output layer linear
+/// unless you say otherwise.
+///
+///     let model = MLP(inputSize: 3, layerSizes: [2, 3, 1], activation: .sigmoid)
+///     print(model)
+///     // Prints "MLP(3 → 2 sigmoid → 3 sigmoid → 1 linear)"
+///     let outputs = model([2, 4, 3])
+///
+/// The weights are drawn from a ``SeededGenerator`` (seed 0 unless you pass
+/// one), so the same call gives the same model on every platform.
+/// ``parameters`` lists them layer by layer, neuron by neuron, each neuron's
+/// weights in input order and then its bias: micrograd's order.
+public struct MLP: Module, CustomStringConvertible {
+  /// The layers, input side first.
+  public let layers: [Layer]
+
+  /// Creates a network from existing layers.
+  ///
+  /// - Precondition: At least one layer, each taking as many inputs as the
+  ///   previous one has neurons.
+  public init(layers: [Layer]) {
+    precondition(!layers.isEmpty, "Backprop: an MLP needs at least one layer")
+    for (a, b) in zip(layers, layers.dropFirst()) {
+      precondition(
+        a.outputSize == b.inputSize,
+        "Backprop: a layer of \(a.outputSize) neurons feeds one expecting \(b.inputSize) inputs")
+    }
+    self.layers = layers
+  }
+
+  /// Creates a network with one activation for every hidden layer.
+  ///
+  /// - Parameters:
+  ///   - inputSize: The number of inputs.
+  ///   - layerSizes: The width of each layer; the last is the output size.
+  ///   - activation: The hidden layers' activation.
+  ///   - outputActivation: The output layer's activation; linear by default.
+  ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
+  ///   - bias: Every initial bias; 0 by default.
+  ///   - seed: The seed of the weights; 0 by default.
+  public init(
+    inputSize: Int, layerSizes: [Int], activation: Activation,
+    outputActivation: Activation = .linear,
+    initialization: WeightInitialization = .micrograd, bias: Double = 0, seed: UInt64 = 0
+  ) {
+    var generator = SeededGenerator(seed: seed)
+    self.init(
+      inputSize: inputSize, layerSizes: layerSizes, activation: activation,
+      outputActivation: outputActivation, initialization: initialization, bias: bias,
+      using: &generator)
+  }
+
+  /// Creates a network with one activation for every hidden layer, drawing
+  /// weights from `generator`.
+  ///
+  /// - Parameters:
+  ///   - inputSize: The number of inputs.
+  ///   - layerSizes: The width of each layer; the last is the output size.
+  ///   - activation: The hidden layers' activation.
+  ///   - outputActivation: The output layer's activation; linear by default.
+  ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
+  ///   - bias: Every initial bias; 0 by default.
+  ///   - generator: The source of randomness.
+  public init(
+    inputSize: Int, layerSizes: [Int], activation: Activation,
+    outputActivation: Activation = .linear,
+    initialization: WeightInitialization = .micrograd, bias: Double = 0,
+    using generator: inout SeededGenerator
+  ) {
+    precondition(!layerSizes.isEmpty, "Backprop: an MLP needs at least one layer size")
+    let activations =
+      Array(repeating: activation, count: layerSizes.count - 1) + [outputActivation]
+    self.init(
+      inputSize: inputSize, layerSizes: layerSizes, activations: activations,
+      initialization: initialization, bias: bias, using: &generator)
+  }
+
+  /// Creates a network with an activation per layer.
+  ///
+  ///     var rng = SeededGenerator(seed: 3)
+  ///     let model = MLP(inputSize: 2, layerSizes: [8, 8, 1],
+  ///                     activations: [.tanh, .relu, .sigmoid], using: &rng)
+  ///
+  /// - Parameters:
+  ///   - inputSize: The number of inputs.
+  ///   - layerSizes: The width of each layer.
+  ///   - activations: One activation per layer, output layer last.
+  ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
+  ///   - bias: Every initial bias; 0 by default.
+  ///   - generator: The source of randomness.
+  /// - Precondition: `activations.count == layerSizes.count`, sizes ≥ 1.
+  public init(
+    inputSize: Int, layerSizes: [Int], activations: [Activation],
+    initialization: WeightInitialization = .micrograd, bias: Double = 0,
+    using generator: inout SeededGenerator
+  ) {
+    precondition(
+      activations.count == layerSizes.count,
+      "Backprop: \(layerSizes.count) layer sizes but \(activations.count) activations")
+    let inputs = [inputSize] + layerSizes.dropLast()
+    var layers: [Layer] = []
+    for (k, size) in layerSizes.enumerated() {
+      layers.append(
+        Layer(
+          inputSize: inputs[k], outputSize: size, activation: activations[k],
+          initialization: initialization, bias: bias, using: &generator))
+    }
+    self.init(layers: layers)
+  }
+
+  /// Values from earlier computations; `[Double]` inputs work too.
+  public typealias Input = [Value]
+  /// What the module returns.
+  public typealias Output = [Value]
+
+  /// Every layer's parameters, layer by layer.
+  public var parameters: [Value] { layers.flatMap(\.parameters) }
+
+  /// The number of inputs.
+  public var inputSize: Int { layers[0].inputSize }
+  /// The number of outputs.
+  public var outputSize: Int { layers[layers.count - 1].outputSize }
+  /// The width of each layer.
+  public var layerSizes: [Int] { layers.map(\.outputSize) }
+  /// The activation of each layer.
+  public var activations: [Activation] { layers.map(\.activation) }
+
+  /// The network's outputs for inputs that are values.
+  public func callAsFunction(_ x: [Value]) -> [Value] {
+    var h = layers[0](x)
+    for layer in layers.dropFirst() { h = layer(h) }
+    return h
+  }
+
+  /// The network's outputs for inputs that are plain numbers.
+  public func callAsFunction(_ x: [Double]) -> [Value] {
+    var h = layers[0](x)
+    for layer in layers.dropFirst() { h = layer(h) }
+    return h
+  }
+
+  /// The outputs as plain numbers, computed without recording anything (no
+  /// tape is touched): for prediction and plotting.
+  ///
+  ///     let score = model.predict([0.5, -1.0])[0]
+  ///
+  /// - Precondition: `x.count == inputSize`.
+  public func predict(_ x: [Double]) -> [Double] {
+    precondition(
+      x.count == inputSize, "Backprop: the model takes \(inputSize) inputs, not \(x.count)")
+    var h = x
+    for layer in layers {
+      h = layer.neurons.map { n in
+        var z = 0.0
+        for (w, xi) in zip(n.weights, h) { z += w.data * xi }
+        return n.activation(z + n.bias.data)
+      }
+    }
+    return h
+  }
+
+  /// The architecture: `MLP(2 → 16 relu → 16 relu → 1 linear)`.
+  public var description: String {
+    "MLP(\(inputSize)" + layers.map { " → \($0.outputSize) \($0.activation)" }.joined() + ")"
+  }
+}
