@@ -13,6 +13,7 @@ let usage = """
                     notes (seed 000, §5.1) and print every derivative
     bench engine    time the engine against hand-written derivatives
                     (build with -c release: swift run -c release backprop bench engine)
+    bench phases    the 10^6-node chain's forward and backward timed apart
     help            print this message
   """
 
@@ -42,8 +43,10 @@ func runCommand(_ arguments: [String]) throws {
       let runs = try integerOption("--runs", in: Array(rest.dropFirst()), default: 7)
       guard runs >= 5 else { throw UsageError(description: "--runs must be at least 5") }
       EngineBenchmark.run(runs: runs)
+    case "phases":
+      EngineBenchmark.chainPhases()
     default:
-      throw UsageError(description: "unknown benchmark '\(what)'; available: engine")
+      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, phases")
     }
   default:
     throw UsageError(description: "unknown command '\(command)'")
