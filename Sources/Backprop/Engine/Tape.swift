@@ -42,6 +42,7 @@ public final class Tape {
   /// ``withCurrent(_:)`` or create leaves with ``Value/init(_:on:)``.
   public init() {
     storage = TapeStorage.make()
+    storage.pointee.owner = self
   }
 
   deinit {

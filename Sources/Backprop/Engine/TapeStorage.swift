@@ -54,6 +54,8 @@ struct TapeStorage {
   var scopeMarks: [Mark] = []
   /// Optional node labels, for graph exports.
   var labels: [UInt32: String] = [:]
+  /// The tape that owns this storage now (nil while pooled).
+  weak var owner: Tape?
 
   struct Mark {
     var count: Int
@@ -225,6 +227,7 @@ struct TapeStorage {
   /// for a later tape.
   static func recycle(_ storage: UnsafeMutablePointer<TapeStorage>) {
     storage.pointee.removeAll(keepingCapacity: false)
+    storage.pointee.owner = nil
     poolLock.withLock { pool.append(storage) }
   }
 }

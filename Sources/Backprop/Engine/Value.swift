@@ -140,6 +140,19 @@ public struct Value {
     nonmutating set { storage.pointee.labels[UInt32(node)] = newValue }
   }
 
+  /// The tape this value was recorded on.
+  ///
+  ///     let x = Value(1.0)
+  ///     print(x.tape === Tape.current)
+  ///     // Prints "true"
+  ///
+  /// - Precondition: The value has not been released.
+  public var tape: Tape {
+    _ = node
+    guard let owner = storage.pointee.owner else { Value.staleFailure(self) }
+    return owner
+  }
+
   /// The position of this value's node on its tape, counting from 0 in
   /// creation order (a topological order of the graph).
   public var id: Int { node }
