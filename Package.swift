@@ -14,13 +14,18 @@ let package = Package(
     .target(
       name: "Backprop",
       swiftSettings: [.swiftLanguageMode(.v6)]),
+    // micrograd's demo data, weights and loss curve, as Swift source, for the
+    // number-for-number test and `backprop bench mlp`. Not a product.
+    .target(
+      name: "MicrogradFixtures",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
     .executableTarget(
       name: "BackpropCLI",
-      dependencies: ["Backprop"],
+      dependencies: ["Backprop", "MicrogradFixtures"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(
       name: "BackpropTests",
-      dependencies: ["Backprop"],
+      dependencies: ["Backprop", "MicrogradFixtures"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
   ]
 )
