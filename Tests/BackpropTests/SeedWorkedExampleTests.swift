@@ -159,3 +159,42 @@ struct SeedWorkedExampleTests {
     }
   }
 }
+
+@Suite("Seed 000 §5.1 through MLP")
+struct SeedWorkedExampleMLPTests {
+  @Test func mlpWithTheNotesParametersGivesThePrintedNumbers() throws {
+    try Tape.scope {
+      let model = MLP(inputSize: 3, layerSizes: [2, 3, 1], activation: .sigmoid)
+      #expect(model.description == "MLP(3 → 2 sigmoid → 3 sigmoid → 1 linear)")
+      // Every weight 1, every bias 0, in parameter order (weights then bias).
+      let values = model.layers.flatMap { layer in
+        layer.neurons.flatMap { [Double](repeating: 1, count: $0.inputSize) + [0] }
+      }
+      try model.setParameterValues(values)
+      let yHat = model([2, 4, 3])[0]
+      model.zeroGrad()
+      yHat.backward()
+      #expect(abs(yHat.data - 2.6423134928) <= 0.5e-10)
+      // D_{W^2} ŷ = A^2 ≈ 0.88077116426, D_{B^2} ŷ = 1.
+      let output = model.layers[2].neurons[0]
+      for w in output.weights { #expect(abs(w.grad - 0.88077116426) <= 0.5e-11) }
+      #expect(output.bias.grad == 1)
+      // D_{B^1} ŷ ≈ 0.10501332046; D_{W^1} ŷ = D_{z²ᵢ} ŷ · a¹ⱼ.
+      for neuron in model.layers[1].neurons {
+        #expect(abs(neuron.bias.grad - 0.10501332046) <= 0.5e-11)
+        for w in neuron.weights {
+          #expect(abs(w.grad - 0.10501332046 * 0.99987660542) <= 1e-11)
+        }
+      }
+      // D_{B^0} ŷ = D_{Z^1} ŷ ≈ 0.00003886942 (the notes truncate: see the
+      // suite above), D_{W^0} ŷ = x_j · D_{z¹ᵢ} ŷ.
+      let x = [2.0, 4.0, 3.0]
+      for neuron in model.layers[0].neurons {
+        #expect(abs(neuron.bias.grad - 0.00003886942) <= 1e-11)
+        for (j, w) in neuron.weights.enumerated() {
+          #expect(abs(w.grad - x[j] * neuron.bias.grad) <= 1e-18)
+        }
+      }
+    }
+  }
+}

@@ -223,9 +223,17 @@ extension TapeStorage {
         let n = Int(b)
         let y = data[i]
         if y.isFinite {
+          // softmax(x)ⱼ = e^(xⱼ − m) / Σ e^(xᵢ − m), with m = max x. Not
+          // e^(xⱼ − y): once log n is below half an ulp of m, y rounds to m
+          // and every entry would get 1 (found with logits of 1e15).
+          var m = -Double.infinity
+          for k in start..<(start + n) { m = Swift.max(m, data[Int(operands[k])]) }
+          var total = 0.0
+          for k in start..<(start + n) { total += LibM.exp(data[Int(operands[k])] - m) }
+          let scale = g / total
           for k in start..<(start + n) {
             let j = operands[k]
-            accumulate(j, g * LibM.exp(data[Int(j)] - y))
+            accumulate(j, scale * LibM.exp(data[Int(j)] - m))
           }
         } else if y.isNaN {
           for k in start..<(start + n) { accumulate(operands[k], .nan) }

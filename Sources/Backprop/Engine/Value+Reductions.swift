@@ -128,18 +128,32 @@ extension Value {
       .logSumExp, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
   }
 
-  /// The softmax `exp(xᵢ) / Σⱼ exp(xⱼ)`, computed as `exp(xᵢ − logSumExp(x))`:
-  /// exact for logits of any magnitude, never NaN from overflow.
+  /// The softmax `exp(xᵢ) / Σⱼ exp(xⱼ)`, exact for logits of any magnitude,
+  /// never NaN from overflow.
   ///
   ///     let p = Value.softmax([a, b, c])  // p sums to 1
   ///
+  /// Computed as `exp(sᵢ − logSumExp(s))` with `sᵢ = xᵢ − m`, where the
+  /// maximum `m` enters as a constant: softmax does not change when a
+  /// constant is subtracted from every logit (so neither do its derivatives),
+  /// and with the shift `logSumExp(s)` lies in `[0, log n]` instead of being
+  /// rounded to `m`, which for logits of 1e15 and more would make every
+  /// probability 1.
+  ///
   /// - Parameter values: The logits.
   /// - Returns: The probabilities, one per logit.
-  /// - Complexity: O(n) time and 2n + 1 nodes.
+  /// - Complexity: O(n) time and 3n + 1 nodes.
   @inlinable
   public static func softmax(_ values: [Value]) -> [Value] {
-    let lse = logSumExp(values)
-    return values.map { ($0 - lse).exp() }
+    var m = -Double.infinity
+    for v in values { m = Swift.max(m, v.data) }
+    guard m.isFinite else {
+      let lse = logSumExp(values)
+      return values.map { ($0 - lse).exp() }
+    }
+    let shifted = values.map { $0 - m }
+    let lse = logSumExp(shifted)
+    return shifted.map { ($0 - lse).exp() }
   }
 }
 

@@ -67,6 +67,7 @@ public struct Layer: Module {
   public var activation: Activation { neurons[0].activation }
 
   /// The layer's outputs for inputs that are values.
+  @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> [Value] { neurons.map { $0(x) } }
 
   /// The layer's outputs for inputs that are plain numbers.

@@ -125,7 +125,9 @@ public struct MLP: Module, CustomStringConvertible {
   /// The activation of each layer.
   public var activations: [Activation] { layers.map(\.activation) }
 
-  /// The network's outputs for inputs that are values.
+  /// The network's outputs for inputs that are values. (An array literal,
+  /// `model([2, 4, 3])`, is taken as `[Double]`: constants, no leaves.)
+  @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> [Value] {
     var h = layers[0](x)
     for layer in layers.dropFirst() { h = layer(h) }

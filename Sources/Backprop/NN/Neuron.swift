@@ -65,6 +65,7 @@ public struct Neuron: Module {
   /// a(w · x + b) for inputs that are values (a previous layer's outputs).
   ///
   /// - Precondition: `x.count == inputSize`.
+  @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> Value {
     precondition(
       x.count == weights.count,
