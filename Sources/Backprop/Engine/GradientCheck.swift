@@ -181,9 +181,15 @@ public func checkGradient(
     let error = Swift.abs(analytic[i] - numeric[i])
     let ok = tolerance.accepts(analytic: analytic[i], numeric: numeric[i], value: value)
     passed = passed && ok
-    let score =
-      ok ? error / tolerance.allowance(numeric: numeric[i], value: value) : .infinity
-    if worstInput == nil || score > worstScore || (score.isNaN && !worstScore.isNaN) {
+    // How far past its allowance this input is: error ÷ allowance, so that
+    // among several failures the worst is named; a non-finite mismatch is
+    // the worst there is.
+    let finite = analytic[i].isFinite && numeric[i].isFinite
+    let score: Double =
+      finite
+      ? error / tolerance.allowance(numeric: numeric[i], value: value)
+      : (ok ? 0 : .infinity)
+    if worstInput == nil || score > worstScore {
       worstScore = score
       worstInput = i
     }

@@ -178,8 +178,11 @@ struct TapeStorage {
 
   /// Releases every node and, when `keepingCapacity` is false, the memory.
   mutating func removeAll(keepingCapacity: Bool) {
-    scopeMarks.removeAll()
-    truncate(to: Mark(count: 0, operandCount: 0, constantCount: 0))
+    // Open scopes stay open, now starting from an empty tape, so that what
+    // they record after this is still released when they end.
+    let empty = Mark(count: 0, operandCount: 0, constantCount: 0)
+    scopeMarks = scopeMarks.map { _ in empty }
+    truncate(to: empty)
     generation &+= 1
     labels = [:]
     if !keepingCapacity {

@@ -8,6 +8,13 @@
 // parameter types match the other operand (Value, Value), and
 // `@_disfavoredOverload` does not change that (tried). Both give the same
 // values and gradients; the leaf costs one node.
+//
+// The Value-with-Double overloads ARE marked `@_disfavoredOverload`: without
+// it, `let s = 1 + 1e-7` in a file that imports Backprop is ambiguous
+// (Double + Double, or Value + Double with `1` as a Value literal), and plain
+// arithmetic must never depend on whether Backprop is imported. With a Double
+// variable on one side they are still the only candidates, so `x * c` is one
+// node.
 
 extension Value {
   /// The sum of two values.
@@ -72,50 +79,50 @@ extension Value {
   // MARK: With a Double
 
   /// `x + c`; `∂/∂x = 1`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func + (lhs: Value, rhs: Double) -> Value {
     lhs.record(.addConstant, constant: rhs) { $0 + rhs }
   }
 
   /// `c + x`; `∂/∂x = 1`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func + (lhs: Double, rhs: Value) -> Value {
     rhs.record(.addConstant, constant: lhs) { lhs + $0 }
   }
 
   /// `x - c`, recorded as `x + (−c)`, which IEEE arithmetic makes identical;
   /// `∂/∂x = 1`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func - (lhs: Value, rhs: Double) -> Value {
     lhs.record(.addConstant, constant: -rhs) { $0 - rhs }
   }
 
   /// `c - x`; `∂/∂x = −1`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func - (lhs: Double, rhs: Value) -> Value {
     rhs.record(.constantMinus, constant: lhs) { lhs - $0 }
   }
 
   /// `x * c`; `∂/∂x = c`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func * (lhs: Value, rhs: Double) -> Value {
     lhs.record(.multiplyConstant, constant: rhs) { $0 * rhs }
   }
 
   /// `c * x`; `∂/∂x = c`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func * (lhs: Double, rhs: Value) -> Value {
     rhs.record(.multiplyConstant, constant: lhs) { lhs * $0 }
   }
 
   /// `x / c`; `∂/∂x = 1/c`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func / (lhs: Value, rhs: Double) -> Value {
     lhs.record(.divideConstant, constant: rhs) { $0 / rhs }
   }
 
   /// `c / x`; `∂/∂x = −c/x²`.
-  @inlinable @inline(__always)
+  @inlinable @inline(__always) @_disfavoredOverload
   public static func / (lhs: Double, rhs: Value) -> Value {
     rhs.record(.constantDivide, constant: lhs) { lhs / $0 }
   }
