@@ -9,10 +9,15 @@ let usage = """
   usage: backprop <command> [options]
 
   commands:
-    demo            back-propagate through the worked example of the lecture
+    demo [--output-dir DIR]
+                    train micrograd's two-moons demo (MLP 2-16-16-1, 100 steps)
+                    with a live progress line; writes demo-boundary.svg and
+                    demo-curves.svg
+    worked-example  back-propagate through the worked example of the lecture
                     notes (seed 000, §5.1) and print every derivative
     bench engine    time the engine against hand-written derivatives
                     (build with -c release: swift run -c release backprop bench engine)
+    bench mlp       time micrograd's demo workload, engine vs hand-written
     bench phases    the 10^6-node chain's forward and backward timed apart
     help            print this message
   """
@@ -32,7 +37,12 @@ func runCommand(_ arguments: [String]) throws {
   case "help", "--help", "-h":
     print(usage)
   case "demo":
-    guard rest.isEmpty else { throw UsageError(description: "demo takes no arguments") }
+    let options = try parseOptions(rest, allowed: ["--output-dir"])
+    try Demo.run(outputDirectory: options["--output-dir"] ?? ".")
+  case "worked-example":
+    guard rest.isEmpty else {
+      throw UsageError(description: "worked-example takes no arguments")
+    }
     WorkedExampleDemo.run()
   case "bench":
     guard let what = rest.first else {
@@ -43,14 +53,35 @@ func runCommand(_ arguments: [String]) throws {
       let runs = try integerOption("--runs", in: Array(rest.dropFirst()), default: 7)
       guard runs >= 5 else { throw UsageError(description: "--runs must be at least 5") }
       EngineBenchmark.run(runs: runs)
+    case "mlp":
+      let runs = try integerOption("--runs", in: Array(rest.dropFirst()), default: 7)
+      guard runs >= 5 else { throw UsageError(description: "--runs must be at least 5") }
+      try MLPBenchmark.run(runs: runs)
     case "phases":
       EngineBenchmark.chainPhases()
     default:
-      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, phases")
+      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, phases")
     }
   default:
     throw UsageError(description: "unknown command '\(command)'")
   }
+}
+
+/// `--name value` pairs; every name must be in `allowed`, and each needs a
+/// value.
+func parseOptions(_ arguments: [String], allowed: Set<String>) throws -> [String: String] {
+  var options: [String: String] = [:]
+  var i = 0
+  while i < arguments.count {
+    let name = arguments[i]
+    guard allowed.contains(name) else {
+      throw UsageError(description: "unknown option '\(name)'")
+    }
+    guard i + 1 < arguments.count else { throw UsageError(description: "\(name) needs a value") }
+    options[name] = arguments[i + 1]
+    i += 2
+  }
+  return options
 }
 
 /// The integer after `name` in `arguments`, or `defaultValue` when absent.

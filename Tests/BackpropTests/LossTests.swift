@@ -190,7 +190,7 @@ struct LossTests {
         == .labelOutOfRange(row: 0, label: 0.5, classCount: 2))
     #expect(
       validationError(.hinge, [[1], [-1], [0]], outputSize: 1)
-        == .labelOutOfRange(row: 2, label: 0, classCount: 2))
+        == .invalidLabel(row: 2, label: 0, allowed: [-1, 1]))
     #expect(
       validationError(.softmaxCrossEntropy, [[0], [3], [2]], outputSize: 3)
         == .labelOutOfRange(row: 1, label: 3, classCount: 3))

@@ -5,17 +5,40 @@
 // over it.
 
 extension Value {
-  /// The storage shared by all of `values` (checked), or the current tape's
-  /// when `values` is empty.
-  @inlinable
-  static func storage(of values: [Value]) -> UnsafeMutablePointer<TapeStorage> {
-    guard let first = values.first else { return Tape.currentStorage }
-    let s = first.storage
-    for v in values where _slowPath(!(v.storage == s) || !s.isLive(v.index, v.stamp)) {
-      mixFailure(first, v)
+  /// Writes the indices of `values` to `out`, `step` entries apart, and
+  /// returns whether every one is a live handle of `s`. One branch-free pass:
+  /// the checks cost a compare or two per operand, not a call.
+  @inlinable @inline(__always)
+  static func gather(
+    _ values: [Value], of s: UnsafeMutablePointer<TapeStorage>,
+    into out: UnsafeMutablePointer<UInt32>, step: Int
+  ) -> Bool {
+    let count = s.pointee.count
+    guard count > 0 else { return values.isEmpty }
+    let stamps = s.pointee.stamp
+    var valid = true
+    values.withUnsafeBufferPointer { buffer in
+      for k in 0..<buffer.count {
+        let v = buffer[k]
+        let i = Int(v.index)
+        let clamped = Swift.min(i, count - 1)
+        valid = valid && (v.storage == s) && (i < count) && (stamps[clamped] == v.stamp)
+        out[k * step] = v.index
+      }
     }
-    if _slowPath(!s.isLive(first.index, first.stamp)) { staleFailure(first) }
-    return s
+    return valid
+  }
+
+  /// Stops the program with the right message for operands that failed
+  /// ``gather(_:of:into:step:)``.
+  @usableFromInline @inline(never)
+  static func operandFailure(_ arrays: [[Value]]) -> Never {
+    let all = arrays.flatMap { $0 }
+    if let first = all.first {
+      for v in all where !v.storage.isLive(v.index, v.stamp) { staleFailure(v) }
+      for v in all where v.storage != first.storage { mixFailure(first, v) }
+    }
+    fatalError("Backprop: invalid operands")
   }
 
   /// The sum of `values`, recorded as one node; 0 for an empty array.
@@ -29,14 +52,14 @@ extension Value {
   /// - Complexity: O(n) time, one node and n operand entries.
   @inlinable
   public static func sum(_ values: [Value]) -> Value {
-    let s = storage(of: values)
+    let s = values.first?.storage ?? Tape.currentStorage
     let n = values.count
     let start = s.reserveOperands(n)
+    let operands = s.operands + start
+    guard gather(values, of: s, into: operands, step: 1) else { operandFailure([values]) }
+    let data = s.data
     var total = 0.0
-    for (k, v) in values.enumerated() {
-      s.operands[start + k] = v.index
-      total += s.data[Int(v.index)]
-    }
+    for k in 0..<n { total += data[Int(operands[k])] }
     return s.record(.sum, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
 
@@ -58,18 +81,15 @@ extension Value {
     precondition(
       a.count == b.count,
       "Backprop: dot product of vectors of lengths \(a.count) and \(b.count)")
-    let s = storage(of: a)
-    if let a0 = a.first, let b0 = b.first, !(storage(of: b) == s) { mixFailure(a0, b0) }
+    let s = a.first?.storage ?? Tape.currentStorage
     let n = a.count
     let start = s.reserveOperands(2 * n)
+    let operands = s.operands + start
+    guard gather(a, of: s, into: operands, step: 2), gather(b, of: s, into: operands + 1, step: 2)
+    else { operandFailure([a, b]) }
+    let data = s.data
     var total = 0.0
-    for k in 0..<n {
-      let i = a[k].index
-      let j = b[k].index
-      s.operands[start + 2 * k] = i
-      s.operands[start + 2 * k + 1] = j
-      total += s.data[Int(i)] * s.data[Int(j)]
-    }
+    for k in 0..<n { total += data[Int(operands[2 * k])] * data[Int(operands[2 * k + 1])] }
     return s.record(.dot, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
 
@@ -88,18 +108,20 @@ extension Value {
     precondition(
       a.count == c.count,
       "Backprop: dot product of vectors of lengths \(a.count) and \(c.count)")
-    let s = storage(of: a)
+    let s = a.first?.storage ?? Tape.currentStorage
     let n = a.count
     let start = s.reserveOperands(n + 1)
-    var constantStart = 0
-    var total = 0.0
+    let operands = s.operands + start
+    guard gather(a, of: s, into: operands + 1, step: 1) else { operandFailure([a]) }
+    var constantStart = s.pointee.constantCount
     for k in 0..<n {
       let index = s.appendConstant(c[k])
       if k == 0 { constantStart = Int(index) }
-      s.operands[start + 1 + k] = a[k].index
-      total += s.data[Int(a[k].index)] * c[k]
     }
-    s.operands[start] = UInt32(truncatingIfNeeded: constantStart)
+    operands[0] = UInt32(truncatingIfNeeded: constantStart)
+    let data = s.data
+    var total = 0.0
+    for k in 0..<n { total += data[Int(operands[1 + k])] * c[k] }
     return s.record(
       .dotConstant, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
@@ -119,10 +141,12 @@ extension Value {
   /// - Complexity: O(n) time, one node and n operand entries.
   @inlinable
   public static func logSumExp(_ values: [Value]) -> Value {
-    let s = storage(of: values)
+    let s = values.first?.storage ?? Tape.currentStorage
     let n = values.count
     let start = s.reserveOperands(n)
-    for (k, v) in values.enumerated() { s.operands[start + k] = v.index }
+    guard gather(values, of: s, into: s.operands + start, step: 1) else {
+      operandFailure([values])
+    }
     let result = Kernels.logSumExp(s.operands + start, count: n, data: s.data)
     return s.record(
       .logSumExp, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)

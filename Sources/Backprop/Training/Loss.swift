@@ -157,7 +157,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
       try expectCount(row: row, target: target, 1)
       try expectFinite(row: row, target: target)
       guard target[0] == -1 || target[0] == 1 else {
-        throw TrainingError.labelOutOfRange(row: row, label: target[0], classCount: 2)
+        throw TrainingError.invalidLabel(row: row, label: target[0], allowed: [-1, 1])
       }
     case .softmaxCrossEntropy:
       if target.count == 1 {

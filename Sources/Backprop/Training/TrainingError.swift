@@ -19,6 +19,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
   case nonFiniteInput(row: Int, column: Int, value: Double)
   /// A class label outside 0..<classCount, at a row (from 0).
   case labelOutOfRange(row: Int, label: Double, classCount: Int)
+  /// A label that is not one of the values a loss accepts (the hinge loss
+  /// takes −1 and +1), at a row (from 0).
+  case invalidLabel(row: Int, label: Double, allowed: [Double])
+  /// A saved optimiser state of another kind (restoring Adam's state into
+  /// SGD).
+  case optimizerKindMismatch(expected: String, found: String)
   /// A hyperparameter outside its range.
   case invalidHyperparameter(name: String, value: Double, requirement: String)
   /// A training step produced a non-finite loss or gradient; the step's
@@ -38,6 +44,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
       "row \(row), column \(column) is \(value), not a finite number"
     case .labelOutOfRange(let row, let label, let classCount):
       "row \(row): class label \(label) is outside 0..<\(classCount)"
+    case .invalidLabel(let row, let label, let allowed):
+      "row \(row): label \(label) is not one of \(allowed.map { "\($0)" }.joined(separator: ", "))"
+    case .optimizerKindMismatch(let expected, let found):
+      "the saved optimizer state is for \(found), not \(expected)"
     case .invalidHyperparameter(let name, let value, let requirement):
       "invalid \(name) \(value): \(requirement)"
     case .nonFiniteLoss(let epoch, let step, let loss):

@@ -22,11 +22,15 @@ func measure(runs: Int, warmUp: Bool = true, _ body: () -> Void) -> Timings {
   for _ in 0..<runs {
     let start = clock.now
     body()
-    let elapsed = clock.now - start
-    let (s, atto) = elapsed.components
-    timings.seconds.append(Double(s) + Double(atto) * 1e-18)
+    timings.seconds.append(seconds(clock.now - start))
   }
   return timings
+}
+
+/// A duration in seconds.
+func seconds(_ duration: Duration) -> Double {
+  let (s, atto) = duration.components
+  return Double(s) + Double(atto) * 1e-18
 }
 
 /// Formats seconds with a unit that keeps three significant digits readable.

@@ -173,9 +173,7 @@ extension OptimizerState {
   /// Throws unless the state was saved by an optimiser of kind `expected`.
   func requireKind(_ expected: String) throws {
     guard kind == expected else {
-      throw TrainingError.invalidHyperparameter(
-        name: "optimizer kind \"\(kind)\"", value: .nan,
-        requirement: "this optimizer restores only \"\(expected)\" states")
+      throw TrainingError.optimizerKindMismatch(expected: expected, found: kind)
     }
   }
 

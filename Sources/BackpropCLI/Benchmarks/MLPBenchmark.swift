@@ -1,0 +1,145 @@
+import Backprop
+import Foundation
+import MicrogradFixtures
+
+/// `backprop bench mlp`: micrograd's demo workload — MLP 2-16-16-1 (relu,
+/// linear output), 100 points, hinge loss + 1e-4·Σp², 100 full-batch steps,
+/// learning rate 1 − 0.9k/100 — trained by the engine (through `train`) and
+/// by hand-written back-propagation on flat `[Double]` buffers, in the same
+/// run, from the same fixtures.
+enum MLPBenchmark {
+  static let sizes = [2, 16, 16, 1]
+  static let steps = 100
+
+  static func run(runs: Int) throws {
+    print("Backprop MLP benchmark: micrograd's demo workload (release build; \(runs) timed runs after a warm-up)")
+    print("  MLP(2 → 16 relu → 16 relu → 1 linear), 337 parameters, 100 points, hinge + 1e-4·Σp², 100 full-batch steps")
+    print("")
+    let data = try Dataset(features: MicrogradDemo.features, labels: MicrogradDemo.labels)
+
+    var handLosses: [Double] = []
+    let handTimes = measure(runs: runs) { handLosses = HandWrittenTraining.run() }
+
+    let tape = Tape()
+    var engineLosses: [Double] = []
+    var nodesPerStep = 0
+    var failure: Error?
+    let engineTimes = measure(runs: runs) {
+      do {
+        try tape.withCurrent {
+          let model = MLP(inputSize: 2, layerSizes: [16, 16, 1], activation: .relu)
+          try model.setParameterValues(MicrogradDemo.initialParameters)
+          var sgd = try SGD(
+            parameters: model.parameters, learningRate: 1.0,
+            schedule: .linearDecay(final: 0.1, steps: steps))
+          let reports = try train(
+            model, on: data, loss: .hinge, optimizer: &sgd,
+            options: TrainingOptions(epochs: steps, l2: 1e-4))
+          engineLosses = reports.map(\.loss)
+          nodesPerStep = tape.scope { () -> Int in
+            let before = tape.count
+            let outputs = data.features.map { model($0) }
+            _ = Loss.hinge(outputs, data.targets) + l2Penalty(model, coefficient: 1e-4)
+            return tape.count - before
+          }
+        }
+        tape.removeAll(keepingCapacity: true)
+      } catch {
+        failure = error
+      }
+    }
+    if let failure { throw failure }
+
+    let worst = zip(engineLosses, handLosses).map { abs($0 - $1) / abs($1) }.max() ?? .nan
+    let reference = MicrogradDemo.referenceCurve.map(\.loss)
+    let worstReference = zip(engineLosses, reference).map { abs($0 - $1) / abs($1) }.max() ?? .nan
+    let nodes = nodesPerStep * steps
+    print("engine (train, scoped steps)  median \(formatTime(engineTimes.median))  min \(formatTime(engineTimes.min))  max \(formatTime(engineTimes.max))  \(format(engineTimes.median / Double(nodes) * 1e9, 1)) ns/node (\(nodesPerStep) nodes/step)")
+    print("hand-written back-propagation median \(formatTime(handTimes.median))  min \(formatTime(handTimes.min))  max \(formatTime(handTimes.max))")
+    print("ratio engine/hand-written \(format(engineTimes.median / handTimes.median, 2))")
+    print("losses: engine vs hand-written worst relative difference \(String(format: "%.1e", worst)); vs micrograd's printed curve \(String(format: "%.1e", worstReference))")
+  }
+}
+
+/// The demo workload written out by hand: forward, the delta rule backward,
+/// the update, on preallocated flat buffers.
+enum HandWrittenTraining {
+  /// Trains from the fixture's initial parameters and returns the loss of
+  /// each step (before its update).
+  static func run() -> [Double] {
+    let n = MicrogradDemo.features.count
+    let x = MicrogradDemo.features.flatMap { $0 }
+    let y = MicrogradDemo.labels
+    var p = MicrogradDemo.initialParameters
+    var g = [Double](repeating: 0, count: p.count)
+    // Offsets in micrograd's parameter order: per neuron, weights then bias.
+    let h1 = 16
+    let h2 = 16
+    let l1 = 0  // 16 neurons × 3
+    let l2 = l1 + h1 * 3  // 16 neurons × 17
+    let l3 = l2 + h2 * (h1 + 1)  // 1 neuron × 17
+    var z1 = [Double](repeating: 0, count: h1)
+    var a1 = z1
+    var z2 = [Double](repeating: 0, count: h2)
+    var a2 = z2
+    var d2 = z2
+    var d1 = z1
+    var losses: [Double] = []
+    losses.reserveCapacity(MLPBenchmark.steps)
+    for k in 0..<MLPBenchmark.steps {
+      for i in g.indices { g[i] = 0 }
+      var total = 0.0
+      for s in 0..<n {
+        let x0 = x[2 * s]
+        let x1 = x[2 * s + 1]
+        for i in 0..<h1 {
+          let o = l1 + 3 * i
+          z1[i] = (p[o] * x0 + p[o + 1] * x1) + p[o + 2]
+          a1[i] = z1[i] > 0 ? z1[i] : 0
+        }
+        for i in 0..<h2 {
+          let o = l2 + (h1 + 1) * i
+          var sum = 0.0
+          for j in 0..<h1 { sum += p[o + j] * a1[j] }
+          z2[i] = sum + p[o + h1]
+          a2[i] = z2[i] > 0 ? z2[i] : 0
+        }
+        var score = 0.0
+        for j in 0..<h2 { score += p[l3 + j] * a2[j] }
+        score += p[l3 + h2]
+        let margin = 1 + -y[s] * score
+        total += margin > 0 ? margin : 0
+        // d(loss)/d(score): the hinge's select, times the 1/n of the mean.
+        let ds = margin > 0 ? -y[s] * (1.0 / Double(n)) : 0
+        for j in 0..<h2 {
+          g[l3 + j] += ds * a2[j]
+          d2[j] = z2[j] > 0 ? ds * p[l3 + j] : 0
+        }
+        g[l3 + h2] += ds
+        for j in 0..<h1 { d1[j] = 0 }
+        for i in 0..<h2 {
+          let o = l2 + (h1 + 1) * i
+          let di = d2[i]
+          for j in 0..<h1 {
+            g[o + j] += di * a1[j]
+            d1[j] += di * p[o + j]
+          }
+          g[o + h1] += di
+        }
+        for i in 0..<h1 {
+          let o = l1 + 3 * i
+          let di = z1[i] > 0 ? d1[i] : 0
+          g[o] += di * x0
+          g[o + 1] += di * x1
+          g[o + 2] += di
+        }
+      }
+      var reg = 0.0
+      for v in p { reg += v * v }
+      losses.append(total * (1.0 / Double(n)) + 1e-4 * reg)
+      let lr = 1.0 - 0.9 * Double(k) / Double(MLPBenchmark.steps)
+      for i in p.indices { p[i] -= lr * (g[i] + 2e-4 * p[i]) }
+    }
+    return losses
+  }
+}
