@@ -13,6 +13,23 @@ let usage = """
                     train micrograd's two-moons demo (MLP 2-16-16-1, 100 steps)
                     with a live progress line; writes demo-boundary.svg and
                     demo-curves.svg
+    train --data FILE.csv --target COLUMN [options]
+                    train an MLP on a CSV file; COLUMN is a header name, a
+                    position counted from 1, or last. Options:
+                      --layers 16,16         hidden layer widths
+                      --activation relu      linear step sigmoid tanh relu
+                                             leakyReLU elu softplus
+                      --loss LOSS            mse half-mse sse bce bce-logits
+                                             cross-entropy hinge (default: from
+                                             the target column)
+                      --optimizer adam       sgd momentum nesterov adagrad adam adamw
+                      --learning-rate LR     (default: 0.1 for sgd, 0.01 for adam)
+                      --epochs 100  --batch-size B (default: all rows)
+                      --l2 0  --seed 0  --test-fraction 0  --standardize yes
+                      --save model.json
+    predict --model model.json --data FILE.csv [--target COLUMN]
+                    one prediction per row on stdout; with a target column,
+                    the accuracy or mean squared error on stderr
     worked-example  back-propagate through the worked example of the lecture
                     notes (seed 000, §5.1) and print every derivative
     bench engine    time the engine against hand-written derivatives
@@ -39,6 +56,10 @@ func runCommand(_ arguments: [String]) throws {
   case "demo":
     let options = try parseOptions(rest, allowed: ["--output-dir"])
     try Demo.run(outputDirectory: options["--output-dir"] ?? ".")
+  case "train":
+    try TrainCommand.run(rest)
+  case "predict":
+    try PredictCommand.run(rest)
   case "worked-example":
     guard rest.isEmpty else {
       throw UsageError(description: "worked-example takes no arguments")

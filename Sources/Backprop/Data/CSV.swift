@@ -119,14 +119,31 @@ extension Dataset {
   public static func loadCSV(
     from path: String, target: TargetColumn, hasHeader: Bool? = nil, separator: Character = ","
   ) throws -> Dataset {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw CSVError(file: path, line: 0, column: 0, value: "", reason: "cannot read file")
-    }
+    let text = try CSVReader.readFile(path)
     return try parseCSV(
       text, file: path, target: target, hasHeader: hasHeader, separator: separator)
+  }
+
+  /// Reads rows of numbers with no target column (inputs to predict on).
+  ///
+  ///     let (rows, names) = try Dataset.loadCSVFeatures(from: "new-points.csv")
+  ///
+  /// - Parameters:
+  ///   - path: The file.
+  ///   - hasHeader: Whether the first row names the columns; `nil` (the
+  ///     default) takes it as a header when one of its fields is not a
+  ///     number.
+  ///   - separator: The field separator; `,` by default.
+  /// - Returns: The rows, and the column names when there is a header.
+  /// - Throws: ``CSVError`` naming the file, line, column and text of the
+  ///   first field that is not a finite number, a ragged row, or an empty
+  ///   file.
+  public static func loadCSVFeatures(
+    from path: String, hasHeader: Bool? = nil, separator: Character = ","
+  ) throws -> (features: [[Double]], columnNames: [String]?) {
+    let text = try CSVReader.readFile(path)
+    let records = try CSVReader(file: path, separator: separator).records(in: text)
+    return try CSVReader.features(from: records, file: path, hasHeader: hasHeader)
   }
 
   /// Reads a data set from CSV text in memory, exactly as
@@ -199,6 +216,15 @@ struct CSVReader {
   init(file: String, separator: Character) {
     self.file = file
     self.separator = Array(String(separator).utf8)
+  }
+
+  /// The file's text, or an error saying it cannot be read.
+  static func readFile(_ path: String) throws -> String {
+    do {
+      return try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw CSVError(file: path, line: 0, column: 0, value: "", reason: "cannot read file")
+    }
   }
 
   /// Whether `c` ends a line: `\n`, `\r\n` (one `Character`) or `\r`.
@@ -277,32 +303,11 @@ struct CSVReader {
     targetFields.reserveCapacity(dataRecords.count)
     for record in dataRecords {
       let fields = record.fields
-      if fields.count != width {
-        let against = header ? "the header" : "the first row"
-        let reason = "\(fields.count) fields where \(against) has \(width)"
-        if fields.count > width {
-          let extra = fields[width]
-          throw CSVError(
-            file: file, line: extra.line, column: extra.column, value: extra.text, reason: reason)
-        }
-        throw CSVError(
-          file: file, line: record.line, column: 0, value: record.text, reason: reason)
-      }
+      try requireWidth(record, width, against: header ? "the header" : "the first row", file: file)
       var row: [Double] = []
       row.reserveCapacity(width - 1)
       for (j, field) in fields.enumerated() where j != targetIndex {
-        guard let x = field.number else {
-          let what = field.value.isEmpty ? "an empty field, not a number" : "not a number"
-          throw CSVError(
-            file: file, line: field.line, column: field.column, value: field.text,
-            reason: "\(what) (\(describe(j)))")
-        }
-        guard x.isFinite else {
-          throw CSVError(
-            file: file, line: field.line, column: field.column, value: field.text,
-            reason: "not a finite number (\(describe(j)))")
-        }
-        row.append(x)
+        row.append(try finiteNumber(field, file: file, column: describe(j)))
       }
       let targetField = fields[targetIndex]
       guard !targetField.value.isEmpty else {
@@ -343,6 +348,68 @@ struct CSVReader {
       targets.append([y])
     }
     return Dataset(unchecked: features, targets, nil)
+  }
+
+  /// The field as a finite number, or an error naming it.
+  static func finiteNumber(_ field: CSVField, file: String, column: String) throws -> Double {
+    guard let x = field.number else {
+      let what = field.value.isEmpty ? "an empty field, not a number" : "not a number"
+      throw CSVError(
+        file: file, line: field.line, column: field.column, value: field.text,
+        reason: "\(what) (\(column))")
+    }
+    guard x.isFinite else {
+      throw CSVError(
+        file: file, line: field.line, column: field.column, value: field.text,
+        reason: "not a finite number (\(column))")
+    }
+    return x
+  }
+
+  /// Checks that a record has `width` fields.
+  static func requireWidth(
+    _ record: CSVRecord, _ width: Int, against: String, file: String
+  ) throws {
+    let fields = record.fields
+    guard fields.count != width else { return }
+    let reason = "\(fields.count) fields where \(against) has \(width)"
+    if fields.count > width {
+      let extra = fields[width]
+      throw CSVError(
+        file: file, line: extra.line, column: extra.column, value: extra.text, reason: reason)
+    }
+    throw CSVError(file: file, line: record.line, column: 0, value: record.text, reason: reason)
+  }
+
+  /// Every field as a number, for files with no target column.
+  static func features(
+    from records: [CSVRecord], file: String, hasHeader: Bool?
+  ) throws -> (features: [[Double]], columnNames: [String]?) {
+    guard let first = records.first else {
+      throw CSVError(file: file, line: 0, column: 0, value: "", reason: "the file is empty")
+    }
+    let width = first.fields.count
+    let header = hasHeader ?? first.fields.contains(where: \.isName)
+    let dataRecords = header ? records.dropFirst() : records[...]
+    guard !dataRecords.isEmpty else {
+      throw CSVError(
+        file: file, line: 0, column: 0, value: "",
+        reason: "no data rows (only the header, on line \(first.line))")
+    }
+    let names = header ? first.fields.map(\.value) : nil
+    var rows: [[Double]] = []
+    rows.reserveCapacity(dataRecords.count)
+    for record in dataRecords {
+      try requireWidth(record, width, against: header ? "the header" : "the first row", file: file)
+      var row: [Double] = []
+      row.reserveCapacity(width)
+      for (j, field) in record.fields.enumerated() {
+        let column = names.map { "column \(j + 1), \"\($0[j])\"" } ?? "column \(j + 1)"
+        row.append(try finiteNumber(field, file: file, column: column))
+      }
+      rows.append(row)
+    }
+    return (rows, names)
   }
 
   /// Whether the first record looks like a header: a field other than the
