@@ -37,7 +37,7 @@ enum PredictCommand {
         what: "features of row \(bad) vs the model's inputs", expected: model.inputSize,
         actual: rows[bad].count)
     }
-    if let scaling = checkpoint.scaling { rows = rows.map { scaling.standardize($0) } }
+    if let scaling = checkpoint.scaling { rows = rows.map { scaling($0) } }
 
     let outputs = rows.map { model.predict($0) }
     for output in outputs {

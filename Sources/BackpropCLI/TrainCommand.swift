@@ -75,10 +75,8 @@ enum TrainCommand {
       var metadata = ["loss": loss.description, "target": targetText, "data": path]
       if let names = data.classNames { metadata["classNames"] = try encodeNames(names) }
       if loss == .hinge { metadata["labels"] = "signed" }
-      let scaling = try standardizer.map {
-        try FeatureScaling(mean: $0.mean, standardDeviation: $0.standardDeviation)
-      }
-      try model.save(to: savePath, optimizer: optimizer.state, metadata: metadata, scaling: scaling)
+      try model.save(
+        to: savePath, optimizer: optimizer.state, metadata: metadata, scaling: standardizer)
       print("saved \(savePath)")
     }
   }

@@ -198,6 +198,106 @@ struct DatasetTransformsTests {
     }
   }
 
+  @Test func standardizerFromPartsKeepsThemExactly() throws {
+    let scaler = try Standardizer(
+      mean: [-0.0, 0.1, 1e300], standardDeviation: [.leastNonzeroMagnitude, 2, 1])
+    #expect(scaler.mean.map(\.bitPattern) == [-0.0, 0.1, 1e300].map(\.bitPattern))
+    #expect(scaler.standardDeviation == [.leastNonzeroMagnitude, 2, 1])
+    #expect(try Standardizer(mean: [0, 10], standardDeviation: [1, 2])([3, 14]) == [3, 2])
+
+    // The parts of a fitted standardizer rebuild it exactly.
+    var rng = SeededGenerator(seed: 32)
+    let fitted = Standardizer(fitting: Dataset.blobs(count: 50, classes: 2, using: &rng))
+    let rebuilt = try Standardizer(mean: fitted.mean, standardDeviation: fitted.standardDeviation)
+    #expect(rebuilt == fitted)
+  }
+
+  static let invalidParts: [([Double], [Double], TrainingError)] = [
+    (
+      [1, 2], [1],
+      .sizeMismatch(
+        what: "standard deviations of a Standardizer (one per mean)", expected: 2, actual: 1)
+    ),
+    (
+      [], [1],
+      .sizeMismatch(
+        what: "standard deviations of a Standardizer (one per mean)", expected: 0, actual: 1)
+    ),
+    ([], [], .empty(what: "the list of Standardizer means")),
+    ([0, .nan], [1, 1], .nonFiniteValue(what: "mean", index: 1, value: .nan)),
+    ([-.infinity], [1], .nonFiniteValue(what: "mean", index: 0, value: -.infinity)),
+    (
+      [0, 0], [1, .infinity],
+      .nonFiniteValue(what: "standard deviation", index: 1, value: .infinity)
+    ),
+    // A non-finite mean is reported before a bad deviation, and a NaN
+    // deviation as non-finite rather than as ≤ 0.
+    ([.nan], [0], .nonFiniteValue(what: "mean", index: 0, value: .nan)),
+    ([0], [.nan], .nonFiniteValue(what: "standard deviation", index: 0, value: .nan)),
+    (
+      [0, 0], [1, 0],
+      .invalidHyperparameter(
+        name: "standard deviation 1", value: 0,
+        requirement: "must be finite and > 0 (1 for a constant column)")
+    ),
+    (
+      [0], [-0.0],
+      .invalidHyperparameter(
+        name: "standard deviation 0", value: -0.0,
+        requirement: "must be finite and > 0 (1 for a constant column)")
+    ),
+    (
+      [0, 0, 0], [1, -2, -3],
+      .invalidHyperparameter(
+        name: "standard deviation 1", value: -2,
+        requirement: "must be finite and > 0 (1 for a constant column)")
+    ),
+  ]
+
+  /// Equality that holds for NaN values too, which `==` on the error lacks.
+  static func sameError(_ a: TrainingError?, _ b: TrainingError) -> Bool {
+    if case .nonFiniteValue(let w1, let i1, let v1)? = a,
+      case .nonFiniteValue(let w2, let i2, let v2) = b
+    {
+      return w1 == w2 && i1 == i2 && (v1 == v2 || (v1.isNaN && v2.isNaN))
+    }
+    return a == b
+  }
+
+  @Test(arguments: invalidParts)
+  func standardizerFromPartsRejectsBadValues(
+    mean: [Double], deviation: [Double], expected: TrainingError
+  ) throws {
+    let error = #expect(throws: TrainingError.self) {
+      try Standardizer(mean: mean, standardDeviation: deviation)
+    }
+    #expect(Self.sameError(error, expected), "\(String(describing: error))")
+
+    // The decoder reports the very same error, from the same checks (JSON
+    // has no NaN or ±inf).
+    guard mean.allSatisfy(\.isFinite), deviation.allSatisfy(\.isFinite) else { return }
+    let json = try JSONSerialization.data(
+      withJSONObject: ["mean": mean, "standardDeviation": deviation])
+    let decodingError = #expect(throws: DecodingError.self) {
+      try JSONDecoder().decode(Standardizer.self, from: json)
+    }
+    guard case .dataCorrupted(let context)? = decodingError else {
+      Issue.record("expected dataCorrupted, got \(String(describing: decodingError))")
+      return
+    }
+    #expect(context.underlyingError as? TrainingError == expected)
+    #expect(context.debugDescription == expected.description)
+  }
+
+  @Test func standardizerErrorsDescribeTheColumn() throws {
+    let error = #expect(throws: TrainingError.self) {
+      try Standardizer(mean: [0, 0], standardDeviation: [1, 0])
+    }
+    #expect(
+      error?.description
+        == "invalid standard deviation 1 0.0: must be finite and > 0 (1 for a constant column)")
+  }
+
   // MARK: oneHotEncoded
 
   @Test func oneHotFromLabels() throws {

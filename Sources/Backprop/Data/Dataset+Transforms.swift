@@ -221,7 +221,10 @@ extension SeededGenerator {
 ///     let prediction = model(scaler([5.1, 3.5]))
 ///
 /// A constant column gets standard deviation 1, so it is centred but never
-/// divided by zero.
+/// divided by zero. A standardizer is always valid: at least one feature,
+/// one standard deviation per mean, every mean finite and every standard
+/// deviation finite and > 0, whether it was fitted, created from its parts
+/// with ``init(mean:standardDeviation:)`` or decoded.
 public struct Standardizer: Sendable, Equatable, Codable {
   /// The mean of each feature column.
   public let mean: [Double]
@@ -265,6 +268,56 @@ public struct Standardizer: Sendable, Equatable, Codable {
     self.standardDeviation = deviations
   }
 
+  /// Creates a standardizer from per-feature means and standard deviations
+  /// measured elsewhere, such as those saved with a model.
+  ///
+  ///     let scaler = try Standardizer(mean: [0, 10], standardDeviation: [1, 2])
+  ///     print(scaler([3, 14]))
+  ///     // Prints "[3.0, 2.0]"
+  ///
+  /// - Parameters:
+  ///   - mean: The mean of each feature column, at least one, each finite.
+  ///   - standardDeviation: The standard deviation of each feature column,
+  ///     as many as `mean`, each finite and > 0 (1 for a constant column).
+  /// - Throws: ``TrainingError/sizeMismatch(what:expected:actual:)`` when
+  ///   the counts differ, ``TrainingError/empty(what:)`` when there are no
+  ///   features, ``TrainingError/nonFiniteValue(what:index:value:)`` (named
+  ///   `mean` or `standard deviation`) for the first NaN or ±inf, and
+  ///   ``TrainingError/invalidHyperparameter(name:value:requirement:)``
+  ///   (named `standard deviation j`) for the first standard deviation ≤ 0.
+  public init(mean: [Double], standardDeviation: [Double]) throws {
+    try Self.validate(mean: mean, standardDeviation: standardDeviation)
+    self.mean = mean
+    self.standardDeviation = standardDeviation
+  }
+
+  /// The checks of ``init(mean:standardDeviation:)``, shared by the decoder
+  /// and by ``Checkpoint``: the counts, then the means, then the standard
+  /// deviations, reporting the first failure.
+  static func validate(
+    mean: [Double], standardDeviation: [Double]
+  ) throws(TrainingError) {
+    guard mean.count == standardDeviation.count else {
+      throw .sizeMismatch(
+        what: "standard deviations of a Standardizer (one per mean)", expected: mean.count,
+        actual: standardDeviation.count)
+    }
+    guard !mean.isEmpty else {
+      throw .empty(what: "the list of Standardizer means")
+    }
+    if let j = mean.firstIndex(where: { !$0.isFinite }) {
+      throw .nonFiniteValue(what: "mean", index: j, value: mean[j])
+    }
+    if let j = standardDeviation.firstIndex(where: { !$0.isFinite }) {
+      throw .nonFiniteValue(what: "standard deviation", index: j, value: standardDeviation[j])
+    }
+    if let j = standardDeviation.firstIndex(where: { $0 <= 0 }) {
+      throw .invalidHyperparameter(
+        name: "standard deviation \(j)", value: standardDeviation[j],
+        requirement: "must be finite and > 0 (1 for a constant column)")
+    }
+  }
+
   /// Standardizes one row.
   ///
   ///     scaler([3, 10])  // [1.0, 0.0] for the scaler fitted above
@@ -302,30 +355,28 @@ public struct Standardizer: Sendable, Equatable, Codable {
     case standardDeviation
   }
 
-  /// Decodes a standardizer, checking it.
+  /// Decodes a standardizer and checks it as ``init(mean:standardDeviation:)``
+  /// does.
+  ///
+  ///     let json = #"{"mean": [0, 10], "standardDeviation": [1, 2]}"#
+  ///     let scaler = try JSONDecoder().decode(Standardizer.self, from: Data(json.utf8))
   ///
   /// - Parameter decoder: The decoder to read from.
-  /// - Throws: `DecodingError.dataCorrupted` if the two arrays differ in
-  ///   length or are empty, a mean is not finite, or a standard deviation
-  ///   is not finite and > 0; any error of the decoder.
+  /// - Throws: `DecodingError.dataCorrupted`, whose underlying error is the
+  ///   ``TrainingError`` of ``init(mean:standardDeviation:)``, if the two
+  ///   arrays differ in length or are empty, a mean is not finite, or a
+  ///   standard deviation is not finite and > 0; any error of the decoder.
   public init(from decoder: any Decoder) throws {
     let container = try decoder.container(keyedBy: CodingKeys.self)
     let mean = try container.decode([Double].self, forKey: .mean)
     let deviation = try container.decode([Double].self, forKey: .standardDeviation)
-    func corrupted(_ message: String) -> DecodingError {
-      .dataCorrupted(
-        DecodingError.Context(codingPath: decoder.codingPath, debugDescription: message))
-    }
-    guard !mean.isEmpty, mean.count == deviation.count else {
-      throw corrupted(
-        "a Standardizer needs as many standard deviations (\(deviation.count))"
-          + " as means (\(mean.count)), at least one")
-    }
-    if let j = mean.firstIndex(where: { !$0.isFinite }) {
-      throw corrupted("mean \(j) is \(mean[j]), not a finite number")
-    }
-    if let j = deviation.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
-      throw corrupted("standard deviation \(j) is \(deviation[j]), not finite and > 0")
+    do {
+      try Self.validate(mean: mean, standardDeviation: deviation)
+    } catch {
+      throw DecodingError.dataCorrupted(
+        DecodingError.Context(
+          codingPath: decoder.codingPath, debugDescription: error.description,
+          underlyingError: error))
     }
     self.mean = mean
     self.standardDeviation = deviation

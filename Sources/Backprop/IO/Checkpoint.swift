@@ -2,108 +2,8 @@ import Foundation
 
 // Saving and loading a trained MLP: the architecture, every parameter bit for
 // bit, and optionally the optimiser's state, free-text metadata and the
-// feature standardisation, as one pretty-printed JSON file written
-// atomically.
-
-// MARK: - Feature scaling
-
-/// The per-feature mean and standard deviation a model's inputs were
-/// standardised with, saved beside the model so that predictions standardise
-/// new inputs the same way.
-///
-///     let scaling = try FeatureScaling(mean: [5.8, 3.1], standardDeviation: [0.8, 0.4])
-///     let row = scaling.standardize([6.6, 2.7])  // [1.0, -1.0] (up to rounding)
-///
-/// Every entry is finite and every standard deviation is positive: store 1
-/// for a constant column.
-public struct FeatureScaling: Sendable, Equatable, Codable {
-  /// The mean of each feature, in column order.
-  public let mean: [Double]
-  /// The standard deviation of each feature, in column order; each > 0.
-  public let standardDeviation: [Double]
-
-  /// Creates a scaling from per-feature means and standard deviations.
-  ///
-  ///     let scaling = try FeatureScaling(mean: [0, 10], standardDeviation: [1, 2])
-  ///
-  /// - Parameters:
-  ///   - mean: The mean of each feature.
-  ///   - standardDeviation: The standard deviation of each feature, as many
-  ///     as `mean`, each finite and > 0.
-  /// - Throws: ``CheckpointError/invalidContents(reason:)`` when the counts
-  ///   differ or a standard deviation is not positive,
-  ///   ``CheckpointError/nonFiniteValue(what:index:value:)`` for NaN or ±inf.
-  public init(mean: [Double], standardDeviation: [Double]) throws {
-    try self.init(checkedMean: mean, standardDeviation: standardDeviation)
-  }
-
-  /// The designated initialiser, with typed throws.
-  init(checkedMean mean: [Double], standardDeviation: [Double]) throws(CheckpointError) {
-    self.mean = mean
-    self.standardDeviation = standardDeviation
-    try validate()
-  }
-
-  /// Decodes a scaling and checks it as ``init(mean:standardDeviation:)``
-  /// does.
-  ///
-  /// - Parameter decoder: The decoder to read from.
-  /// - Throws: `DecodingError` when a field is missing, of the wrong type or
-  ///   invalid.
-  public init(from decoder: any Decoder) throws {
-    let container = try decoder.container(keyedBy: CodingKeys.self)
-    mean = try container.decode([Double].self, forKey: .mean)
-    standardDeviation = try container.decode([Double].self, forKey: .standardDeviation)
-    do {
-      try validate()
-    } catch {
-      throw DecodingError.dataCorrupted(
-        .init(
-          codingPath: decoder.codingPath, debugDescription: error.description,
-          underlyingError: error))
-    }
-  }
-
-  private enum CodingKeys: String, CodingKey {
-    case mean, standardDeviation
-  }
-
-  /// Standardises one row: (xⱼ − meanⱼ) / standardDeviationⱼ.
-  ///
-  ///     let scaling = try FeatureScaling(mean: [0, 10], standardDeviation: [1, 2])
-  ///     scaling.standardize([3, 14])  // [3.0, 2.0]
-  ///
-  /// - Parameter row: One value per feature.
-  /// - Returns: The standardised row.
-  /// - Precondition: `row.count == mean.count`.
-  public func standardize(_ row: [Double]) -> [Double] {
-    precondition(
-      row.count == mean.count,
-      "Backprop: the scaling has \(mean.count) features but the row has \(row.count) values")
-    return row.indices.map { (row[$0] - mean[$0]) / standardDeviation[$0] }
-  }
-
-  /// Checks counts, finiteness and positive standard deviations.
-  func validate() throws(CheckpointError) {
-    guard mean.count == standardDeviation.count else {
-      throw .invalidContents(
-        reason: "the scaling has \(mean.count) means but \(standardDeviation.count) "
-          + "standard deviations")
-    }
-    if let j = mean.firstIndex(where: { !$0.isFinite }) {
-      throw .nonFiniteValue(what: "feature mean", index: j, value: mean[j])
-    }
-    if let j = standardDeviation.firstIndex(where: { !$0.isFinite }) {
-      throw .nonFiniteValue(
-        what: "feature standard deviation", index: j, value: standardDeviation[j])
-    }
-    if let j = standardDeviation.firstIndex(where: { $0 <= 0 }) {
-      throw .invalidContents(
-        reason: "the standard deviation of feature \(j) is \(standardDeviation[j]); it must "
-          + "be > 0 (store 1 for a constant column)")
-    }
-  }
-}
+// feature standardisation (a `Standardizer`), as one pretty-printed JSON file
+// written atomically.
 
 // MARK: - Errors
 
@@ -230,11 +130,19 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   /// Free text, such as the loss name, the target column or the class
   /// names; empty when none was saved.
   public var metadata: [String: String]
-  /// The standardisation applied to the model's inputs, if any.
-  public let standardization: FeatureScaling?
+  /// The standardisation applied to the model's inputs, if any: apply it to
+  /// every input row before ``MLP/predict(_:)``.
+  ///
+  ///     let checkpoint = try Checkpoint.load(from: "model.json")
+  ///     let model = try checkpoint.makeModel()
+  ///     let row = checkpoint.standardization.map { $0([5.1, 3.5]) } ?? [5.1, 3.5]
+  ///     print(model.predict(row))
+  public let standardization: Standardizer?
 
   /// The same as ``standardization``, under the initialiser's label.
-  public var scaling: FeatureScaling? { standardization }
+  ///
+  ///     if let scaling = checkpoint.scaling { row = scaling(row) }
+  public var scaling: Standardizer? { standardization }
 
   /// The number of parameters an MLP with this architecture has.
   public var parameterCount: Int { parameters.count }
@@ -249,8 +157,9 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   ///   - optimizer: The optimiser's ``Optimizer/state`` over the model's
   ///     parameters, to resume training; `nil` by default.
   ///   - metadata: Free text; empty by default.
-  ///   - scaling: The standardisation of the model's inputs, one entry per
-  ///     input; `nil` by default.
+  ///   - scaling: The ``Standardizer`` the model's inputs were standardised
+  ///     with, fitted on as many features as the model has inputs; `nil` by
+  ///     default.
   /// - Throws: ``CheckpointError/nonFiniteParameter(index:value:)`` when a
   ///   parameter is NaN or ±inf;
   ///   ``CheckpointError/nonFiniteValue(what:index:value:)`` or
@@ -260,7 +169,7 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   ///   neurons do not share one activation.
   public init(
     model: MLP, optimizer: OptimizerState? = nil, metadata: [String: String] = [:],
-    scaling: FeatureScaling? = nil
+    scaling: Standardizer? = nil
   ) throws {
     for (k, layer) in model.layers.enumerated() {
       let activation = layer.activation
@@ -292,7 +201,8 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   ///   - optimizer: An optimiser state over these parameters; `nil` by
   ///     default.
   ///   - metadata: Free text; empty by default.
-  ///   - scaling: The standardisation of the inputs; `nil` by default.
+  ///   - scaling: The ``Standardizer`` of the inputs, one feature per
+  ///     input; `nil` by default.
   /// - Throws: ``CheckpointError/invalidContents(reason:)`` when the sizes do
   ///   not fit together, ``CheckpointError/nonFiniteParameter(index:value:)``
   ///   or ``CheckpointError/nonFiniteValue(what:index:value:)`` for NaN or
@@ -300,7 +210,7 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   public init(
     inputSize: Int, layerSizes: [Int], activations: [Activation], parameters: [Double],
     optimizer: OptimizerState? = nil, metadata: [String: String] = [:],
-    scaling: FeatureScaling? = nil
+    scaling: Standardizer? = nil
   ) throws {
     try self.init(
       checkedInputSize: inputSize, layerSizes: layerSizes, activations: activations,
@@ -312,7 +222,7 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   init(
     checkedInputSize inputSize: Int, layerSizes: [Int], activations: [Activation],
     parameters: [Double], optimizer: OptimizerState?, metadata: [String: String],
-    standardization: FeatureScaling?
+    standardization: Standardizer?
   ) throws(CheckpointError) {
     self.formatVersion = Self.currentFormatVersion
     self.inputSize = inputSize
@@ -420,7 +330,8 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   /// format version, that the layer sizes are ≥ 1, that there is one
   /// activation per layer, that the parameter count is the architecture's,
   /// that every number is finite, that optimiser buffers have one entry per
-  /// parameter, and the checksum when there is one.
+  /// parameter, that a scaling has one feature per input and positive
+  /// standard deviations, and the checksum when there is one.
   ///
   /// - Parameter path: The file to read.
   /// - Returns: The checkpoint.
@@ -540,14 +451,28 @@ public struct Checkpoint: Sendable, Equatable, Codable {
         parameters: container.decode([Double].self, forKey: .parameters),
         optimizer: container.decodeIfPresent(OptimizerState.self, forKey: .optimizer),
         metadata: container.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:],
-        standardization: container.decodeIfPresent(
-          FeatureScaling.self, forKey: .standardization))
+        standardization: Self.decodeStandardization(from: container))
       if let checksum { try verifyChecksum(checksum) }
     } catch let error as CheckpointError {
       throw DecodingError.dataCorrupted(
         .init(
           codingPath: decoder.codingPath, debugDescription: error.description,
           underlyingError: error))
+    }
+  }
+
+  /// Decodes the optional ``standardization``, reporting an invalid one as
+  /// the ``CheckpointError`` that ``validate()`` gives for it.
+  private static func decodeStandardization(
+    from container: KeyedDecodingContainer<CodingKeys>
+  ) throws -> Standardizer? {
+    do {
+      return try container.decodeIfPresent(Standardizer.self, forKey: .standardization)
+    } catch DecodingError.dataCorrupted(let context) {
+      if let error = context.underlyingError as? TrainingError {
+        throw CheckpointError(invalidScaling: error)
+      }
+      throw DecodingError.dataCorrupted(context)
     }
   }
 
@@ -614,7 +539,12 @@ public struct Checkpoint: Sendable, Equatable, Codable {
     }
     if let optimizer { try validate(optimizer) }
     if let standardization {
-      try standardization.validate()
+      do {
+        try Standardizer.validate(
+          mean: standardization.mean, standardDeviation: standardization.standardDeviation)
+      } catch {
+        throw CheckpointError(invalidScaling: error)
+      }
       guard standardization.mean.count == inputSize else {
         throw .invalidContents(
           reason: "the scaling has \(standardization.mean.count) features but the model "
@@ -768,6 +698,23 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   }
 }
 
+extension CheckpointError {
+  /// The error a checkpoint reports for a scaling that fails the checks of
+  /// ``Standardizer/init(mean:standardDeviation:)``: a NaN or ±inf entry as
+  /// ``nonFiniteValue(what:index:value:)`` (a `feature mean` or `feature
+  /// standard deviation`), anything else as ``invalidContents(reason:)``.
+  fileprivate init(invalidScaling error: TrainingError) {
+    switch error {
+    case .nonFiniteValue(let what, let index, let value):
+      self = .nonFiniteValue(what: "feature \(what)", index: index, value: value)
+    case .invalidHyperparameter(let name, let value, let requirement):
+      self = .invalidContents(reason: "the scaling's \(name) is \(value); it \(requirement)")
+    default:
+      self = .invalidContents(reason: "the scaling is invalid: \(error)")
+    }
+  }
+}
+
 // MARK: - Convenience on MLP
 
 extension MLP {
@@ -775,16 +722,18 @@ extension MLP {
   /// a checkpoint file: shorthand for ``Checkpoint/init(model:optimizer:metadata:scaling:)``
   /// then ``Checkpoint/save(to:)``.
   ///
+  ///     let scaler = Standardizer(fitting: train)
+  ///     // ... train on scaler(train) ...
   ///     try model.save(to: "model.json", optimizer: optimizer.state,
-  ///                    metadata: ["loss": "mse"])
+  ///                    metadata: ["loss": "mse"], scaling: scaler)
   ///
   /// - Parameters:
   ///   - path: The file to write atomically; its directory must exist.
   ///   - optimizer: The optimiser's state to save with the model; `nil` by
   ///     default.
   ///   - metadata: Free text; empty by default.
-  ///   - scaling: The standardisation of the model's inputs; `nil` by
-  ///     default.
+  ///   - scaling: The ``Standardizer`` the model's inputs were
+  ///     standardised with, one feature per input; `nil` by default.
   /// - Throws: ``CheckpointError/nonFiniteParameter(index:value:)`` when a
   ///   parameter is NaN or ±inf (nothing is written),
   ///   ``CheckpointError/unwritable(path:reason:)``, or the errors of
@@ -792,7 +741,7 @@ extension MLP {
   ///   file at `path` is left intact on every failure.
   public func save(
     to path: String, optimizer: OptimizerState? = nil, metadata: [String: String] = [:],
-    scaling: FeatureScaling? = nil
+    scaling: Standardizer? = nil
   ) throws {
     try Checkpoint(model: self, optimizer: optimizer, metadata: metadata, scaling: scaling)
       .save(to: path)

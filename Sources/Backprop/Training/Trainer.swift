@@ -133,7 +133,7 @@ public func train<O: Optimizer>(
   try options.validate(count: data.count)
   let parameters = model.parameters
   guard optimizer.parameters.count == parameters.count,
-    zip(optimizer.parameters, parameters).allSatisfy({ $0.id == $1.id })
+    zip(optimizer.parameters, parameters).allSatisfy({ $0.id == $1.id && $0.tape === $1.tape })
   else {
     throw TrainingError.sizeMismatch(
       what: "the optimiser's parameters vs the model's", expected: parameters.count,
@@ -149,13 +149,18 @@ public func train<O: Optimizer>(
   let tape = parameters[0].tape
 
   let batchSize = Swift.min(options.batchSize ?? data.count, data.count)
-  var order = Array(0..<data.count)
+  var order = Array(0..<data.count)  // full batch or no shuffling: in order
   var generator = SeededGenerator(seed: options.seed)
   var reports: [EpochReport] = []
   var iterations = 0
 
   for epoch in 1...options.epochs {
-    if options.shuffle && batchSize < data.count { order.shuffle(using: &generator) }
+    if options.shuffle && batchSize < data.count {
+      // The package's own Fisher–Yates, not `shuffle(using:)`, whose
+      // algorithm is the standard library's to change: a seed gives the same
+      // batches on every platform and Swift version.
+      order = Dataset.permutation(count: data.count, using: &generator)
+    }
     var lossSum = 0.0
     var correct = 0
     var judged = 0
