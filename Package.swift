@@ -8,6 +8,8 @@ let package = Package(
     .library(name: "Backprop", targets: ["Backprop"]),
     // The command-line tool: `swift run backprop help`.
     .executable(name: "backprop", targets: ["BackpropCLI"]),
+    // The documentation checker: `swift run doc-check`.
+    .executable(name: "doc-check", targets: ["DocCheck"]),
   ],
   dependencies: [],
   targets: [
@@ -22,6 +24,11 @@ let package = Package(
     .executableTarget(
       name: "BackpropCLI",
       dependencies: ["Backprop", "MicrogradFixtures"],
+      swiftSettings: [.swiftLanguageMode(.v6)]),
+    // Runs the Swift examples of README.md and Docs/*.md and compares their
+    // output with the documents: `swift run doc-check`.
+    .executableTarget(
+      name: "DocCheck",
       swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(
       name: "BackpropTests",

@@ -1,0 +1,227 @@
+// A chain-rule ledger for learners: backward, recording every application of
+// the chain rule, so that a hand derivation can be checked line by line.
+
+/// Every step of one backward sweep: for each node, from the output down,
+/// and each of its inputs, the local derivative ∂node/∂input, the gradient
+/// that reached the node (upstream), and their product (the contribution
+/// added to the input's gradient).
+///
+///     let a = Value(2.0, label: "a")
+///     let b = Value(-3.0, label: "b")
+///     let c = a * b
+///     c.label = "c"
+///     let trace = c.backwardWithTrace()
+///     print(trace)
+///     // node  op  input  ∂node/∂input  upstream  contribution
+///     // c     *   a         -3.000000  1.000000     -3.000000
+///     // c     *   b          2.000000  1.000000      2.000000
+///
+/// The gradients it leaves are exactly those of ``Value/backward(gradient:)``
+/// (a test checks it bit for bit on random graphs); only slower, since it
+/// keeps every step.
+public struct BackwardTrace: Sendable, CustomStringConvertible {
+  /// One application of the chain rule.
+  public struct Step: Sendable, Equatable {
+    /// The node whose gradient is passed back (its ``Value/id``).
+    public let node: Int
+    /// Its label, or `#id`.
+    public let nodeName: String
+    /// Its op: `*`, `tanh`, `sum`, …
+    public let op: String
+    /// The input receiving a contribution (its ``Value/id``).
+    public let input: Int
+    /// Its label, or `#id`.
+    public let inputName: String
+    /// ∂node/∂input at the recorded values.
+    public let localDerivative: Double
+    /// ∂output/∂node: the node's gradient when it was processed.
+    public let upstream: Double
+    /// What was added to the input's gradient: upstream × local derivative
+    /// (for relu and step a select: exactly 0 where the derivative is 0).
+    public let contribution: Double
+  }
+
+  /// The steps in the order the sweep took them: nodes from the output
+  /// down (reverse creation order), inputs in operand order.
+  public let steps: [Step]
+
+  /// The steps as a fixed-width table.
+  ///
+  /// - Parameter digits: Digits after the point; 6 by default.
+  /// - Returns: One header line and one line per step.
+  public func table(digits: Int = 6) -> String {
+    let header = ["node", "op", "input", "∂node/∂input", "upstream", "contribution"]
+    let rows = steps.map { s in
+      [
+        s.nodeName, s.op, s.inputName, GraphText.fixed(s.localDerivative, digits),
+        GraphText.fixed(s.upstream, digits), GraphText.fixed(s.contribution, digits),
+      ]
+    }
+    let all = [header] + rows
+    let widths = (0..<header.count).map { k in all.map { $0[k].count }.max() ?? 0 }
+    return all.map { row in
+      row.enumerated().map { k, cell in
+        let pad = String(repeating: " ", count: widths[k] - cell.count)
+        return k < 3 ? cell + pad : pad + cell  // names left, numbers right
+      }.joined(separator: "  ")
+    }.map { line in
+      var l = Substring(line)
+      while l.last == " " { l = l.dropLast() }
+      return String(l)
+    }.joined(separator: "\n")
+  }
+
+  /// ``table(digits:)`` with 6 digits.
+  public var description: String { table() }
+}
+
+extension Value {
+  /// Runs ``backward(gradient:)`` and records each application of the chain
+  /// rule in a ``BackwardTrace``.
+  ///
+  ///     let x = Value(3.0, label: "x")
+  ///     let y = x * x
+  ///     print(y.backwardWithTrace().steps.map(\.contribution))
+  ///     // Prints "[3.0, 3.0]"
+  ///
+  /// Gradients change exactly as with ``backward(gradient:)``.
+  ///
+  /// - Parameter gradient: The seed; 1 by default.
+  /// - Returns: The steps, output first.
+  /// - Complexity: O(n log n) for the n nodes below this value, and memory
+  ///   for every step: for learning and checking, not for training.
+  public func backwardWithTrace(gradient: Double = 1) -> BackwardTrace {
+    let s = storage
+    let root = node
+    let graph = GraphSnapshot(root: self)
+    func name(_ i: Int) -> String {
+      s.pointee.labels[UInt32(i)] ?? "#\(i)"
+    }
+    if s.op[root] == .leaf {
+      s.grad[root] += gradient
+      return BackwardTrace(steps: [])
+    }
+    // Adjoints of this sweep; leaves accumulate into their gradient, interior
+    // nodes get this sweep's gradient (the rules of `backward`).
+    var adjoint: [Int: Double] = [root: gradient]
+    var steps: [BackwardTrace.Step] = []
+    for node in graph.nodes.reversed() where node.op != .leaf {
+      guard let g = adjoint[node.index] else { continue }
+      s.grad[node.index] = g
+      for (input, local, contribution) in LocalDerivatives.contributions(of: node, upstream: g, in: s) {
+        steps.append(
+          BackwardTrace.Step(
+            node: node.index, nodeName: name(node.index), op: GraphText.opLabel(node),
+            input: input, inputName: name(input), localDerivative: local, upstream: g,
+            contribution: contribution))
+        if s.op[input] == .leaf {
+          s.grad[input] += contribution
+        } else {
+          adjoint[input, default: 0] += contribution
+        }
+      }
+    }
+    return BackwardTrace(steps: steps)
+  }
+}
+
+/// The chain rule of each op written as (input, local derivative,
+/// contribution) triples, for the trace. The contributions are computed with
+/// the same expressions as the sweep in `Backward.swift`, so that the two
+/// give bit-identical gradients (tested).
+enum LocalDerivatives {
+  static func contributions(
+    of node: GraphSnapshot.Node, upstream g: Double, in s: UnsafeMutablePointer<TapeStorage>
+  ) -> [(Int, Double, Double)] {
+    let data = s.data
+    let y = node.data
+    let ops = node.operands
+    func x(_ k: Int) -> Double { data[ops[k]] }
+    switch node.op {
+    case .leaf:
+      return []
+    case .add:
+      return [(ops[0], 1, g), (ops[1], 1, g)]
+    case .subtract:
+      return [(ops[0], 1, g), (ops[1], -1, -g)]
+    case .multiply:
+      return [(ops[0], x(1), g * x(1)), (ops[1], x(0), g * x(0))]
+    case .divide:
+      return [(ops[0], 1 / x(1), g / x(1)), (ops[1], -(y / x(1)), -g * (y / x(1)))]
+    case .power:
+      let da = Derivatives.power(x(0), x(1))
+      let db = x(0) == 0 && x(1) >= 0 ? 0 : y * LibM.log(x(0))
+      return [(ops[0], da, g * da), (ops[1], db, g * db)]
+    case .maximum, .minimum:
+      let (a, b) = (x(0), x(1))
+      if a == b { return [(ops[0], 0.5, g * 0.5), (ops[1], 0.5, g * 0.5)] }
+      if a.isNaN || b.isNaN { return [(ops[0], 1, g), (ops[1], 1, g)] }
+      return (a > b) == (node.op == .maximum) ? [(ops[0], 1, g)] : [(ops[1], 1, g)]
+    case .addConstant:
+      return [(ops[0], 1, g)]
+    case .multiplyConstant:
+      return [(ops[0], node.constants[0], g * node.constants[0])]
+    case .divideConstant:
+      return [(ops[0], 1 / node.constants[0], g / node.constants[0])]
+    case .constantMinus:
+      return [(ops[0], -1, -g)]
+    case .constantDivide:
+      return [(ops[0], -(y / x(0)), -g * (y / x(0)))]
+    case .powerConstant:
+      let d = Derivatives.power(x(0), node.constants[0])
+      return [(ops[0], d, g * d)]
+    case .leakyReLU:
+      return x(0) > 0 ? [(ops[0], 1, g)] : [(ops[0], node.constants[0], g * node.constants[0])]
+    case .elu:
+      let d = node.constants[0] * LibM.exp(x(0))
+      return x(0) > 0 ? [(ops[0], 1, g)] : [(ops[0], d, g * node.constants[0] * LibM.exp(x(0)))]
+    case .negate:
+      return [(ops[0], -1, -g)]
+    case .exp:
+      return [(ops[0], y, g * y)]
+    case .log:
+      return [(ops[0], 1 / x(0), g / x(0))]
+    case .sqrt:
+      return [(ops[0], 1 / (2 * y), g / (2 * y))]
+    case .abs:
+      let d = Derivatives.sign(x(0))
+      return [(ops[0], d, g * d)]
+    case .tanh:
+      return [(ops[0], 1 - y * y, g * (1 - y * y))]
+    case .sigmoid:
+      return [(ops[0], y * (1 - y), g * (y * (1 - y)))]
+    case .relu:
+      if x(0) > 0 { return [(ops[0], 1, g)] }
+      return x(0).isNaN ? [(ops[0], .nan, .nan)] : []
+    case .softplus:
+      let d = Kernels.sigmoid(x(0))
+      return [(ops[0], d, g * d)]
+    case .step:
+      return []
+    case .sum:
+      return ops.map { ($0, 1, g) }
+    case .dot:
+      var result: [(Int, Double, Double)] = []
+      for k in stride(from: 0, to: ops.count, by: 2) {
+        let left = data[ops[k]]
+        let right = data[ops[k + 1]]
+        result.append((ops[k], right, g * right))
+        result.append((ops[k + 1], left, g * left))
+      }
+      return result
+    case .dotConstant:
+      return zip(ops, node.constants).map { ($0, $1, g * $1) }
+    case .logSumExp:
+      if y.isFinite {
+        let m = ops.map { data[$0] }.max() ?? 0
+        var total = 0.0
+        for j in ops { total += LibM.exp(data[j] - m) }
+        let scale = g / total
+        return ops.map { j in (j, LibM.exp(data[j] - m) / total, scale * LibM.exp(data[j] - m)) }
+      }
+      if y.isNaN { return ops.map { ($0, .nan, .nan) } }
+      let ties = ops.filter { data[$0] == y }.count
+      return ops.filter { data[$0] == y }.map { ($0, 1 / Double(ties), g / Double(ties)) }
+    }
+  }
+}
