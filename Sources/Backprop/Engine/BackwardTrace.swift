@@ -116,8 +116,10 @@ extension Value {
             contribution: contribution))
         if s.op[input] == .leaf {
           s.grad[input] += contribution
+        } else if let sum = adjoint[input] {
+          adjoint[input] = sum + contribution
         } else {
-          adjoint[input, default: 0] += contribution
+          adjoint[input] = contribution  // not 0 + c, which turns −0 into +0
         }
       }
     }
