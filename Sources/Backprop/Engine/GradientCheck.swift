@@ -57,7 +57,7 @@ public struct GradientCheckTolerance: Sendable, Equatable {
   }
 }
 
-/// The result of ``checkGradient(of:at:tolerance:)``: both gradients and where
+/// The result of ``checkGradient(of:at:tolerance:)-(_,[Double],_)``: both gradients and where
 /// they disagree most.
 ///
 ///     let report = checkGradient(of: { x in (x[0] * x[1]).tanh() }, at: [0.3, -1.2])

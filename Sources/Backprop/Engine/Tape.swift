@@ -1,5 +1,5 @@
 /// The record of every ``Value`` computed on a thread: an arena of parallel
-/// arrays that ``Value/backward()`` sweeps in reverse.
+/// arrays that ``Value/backward(gradient:)`` sweeps in reverse.
 ///
 /// Each thread has a current tape, created on first use; `Value(2.0)` records
 /// on it. Most programs never name a tape:
@@ -12,9 +12,9 @@
 ///
 /// ## Scopes: flat memory over any number of steps
 ///
-/// Everything recorded inside ``scope(_:)`` is released when the scope ends;
+/// Everything recorded inside ``scope(_:)-method`` is released when the scope ends;
 /// values recorded before it (a model's parameters) persist and keep the
-/// gradients the scope's ``Value/backward()`` gave them:
+/// gradients the scope's ``Value/backward(gradient:)`` gave them:
 ///
 ///     let w = Value(0.5)
 ///     for _ in 0..<1_000 {
@@ -116,7 +116,7 @@ public final class Tape {
   }
 
   /// Runs `body` in a scope of the current thread's tape: see
-  /// ``scope(_:)-instance``.
+  /// ``scope(_:)-method``.
   ///
   ///     let loss = Tape.scope { ... }
   ///

@@ -1,10 +1,10 @@
-/// A scalar recorded on a ``Tape``: its value, and after ``backward()`` the
+/// A scalar recorded on a ``Tape``: its value, and after ``backward(gradient:)`` the
 /// derivative of an output with respect to it.
 ///
 /// A `Value` is a 16-byte handle (a tape, an index, a stamp); creating one
 /// records a node and computes its value at once. Operators and functions on
 /// values record further nodes, so an expression leaves behind the graph that
-/// ``backward()`` walks:
+/// ``backward(gradient:)`` walks:
 ///
 ///     let a = Value(2.0)
 ///     let b = Value(-3.0)
@@ -17,7 +17,7 @@
 ///
 /// A value belongs to the tape that was current on its thread when it was
 /// created (``Tape/current``), and stays valid until that tape releases it: at
-/// the end of the ``Tape/scope(_:)`` it was recorded in, or when the tape is
+/// the end of the ``Tape/scope(_:)-method`` it was recorded in, or when the tape is
 /// reset or released. Using a released value, or combining values of two
 /// tapes, stops the program with a message that says what to do.
 ///
@@ -50,7 +50,7 @@ public struct Value {
   }
 
   /// Creates a labelled leaf on the current thread's tape; the label appears
-  /// in graph exports (``graphviz()``, ``mermaid()``).
+  /// in graph exports (``graphviz(digits:)``, ``mermaid(digits:)``).
   ///
   ///     let w = Value(0.5, label: "w")
   ///
@@ -104,10 +104,10 @@ public struct Value {
     }
   }
 
-  /// The derivative of the output of the last ``backward()`` calls with
+  /// The derivative of the output of the last ``backward(gradient:)`` calls with
   /// respect to this value.
   ///
-  /// For a leaf, gradients from successive ``backward()`` calls accumulate
+  /// For a leaf, gradients from successive ``backward(gradient:)`` calls accumulate
   /// (`+=`) until ``zeroGrad()``. For an interior node, `grad` holds what the
   /// most recent sweep that reached it gave (PyTorch does not keep interior
   /// gradients at all; micrograd's accumulate and then propagate twice).

@@ -46,7 +46,7 @@ extension Value {
   }
 
   /// The graph below this value as a Mermaid flowchart, which GitHub,
-  /// GitLab and many Markdown viewers draw from a ```` ```mermaid ```` block.
+  /// GitLab and many Markdown viewers draw from a `mermaid` code block.
   ///
   ///     print(c.mermaid())
   ///     // flowchart LR

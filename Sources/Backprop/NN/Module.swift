@@ -9,7 +9,7 @@
 ///
 /// Parameters are leaves (``Value``s) on the tape that was current when the
 /// module was created; calling the module records its computation on that
-/// tape, so train it inside ``Tape/scope(_:)`` to keep memory flat.
+/// tape, so train it inside ``Tape/scope(_:)-method`` to keep memory flat.
 public protocol Module {
   /// What the module takes.
   associatedtype Input

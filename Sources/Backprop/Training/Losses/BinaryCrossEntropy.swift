@@ -28,9 +28,9 @@ private let logarithmFloor = -100.0
 /// ``binaryCrossEntropy(logit:label:)``, which is exact everywhere.
 ///
 /// - Parameters:
-///   - probability: The predicted probability `p` that the label is 1, in
+///   - p: The predicted probability that the label is 1, in
 ///     [0, 1].
-///   - label: The label `y`: 0 or 1 (a soft label in [0, 1] also works). It
+///   - y: The label: 0 or 1 (a soft label in [0, 1] also works). It
 ///     is not checked: ``Loss/validate(targets:outputSize:)`` checks a data
 ///     set's labels.
 /// - Returns: `−[y · max(log p, −100) + (1 − y) · max(log(1 − p), −100)]`.
@@ -70,8 +70,8 @@ public func binaryCrossEntropy(probability p: Value, label y: Double) -> Value {
 /// (so `−σ(−x)` for `y = 1`, again without cancellation).
 ///
 /// - Parameters:
-///   - logit: The score `x`; the predicted probability is `σ(x)`.
-///   - label: The label `y`: 0 or 1 (a soft label in [0, 1] also works). It
+///   - x: The score (logit); the predicted probability is `σ(x)`.
+///   - y: The label: 0 or 1 (a soft label in [0, 1] also works). It
 ///     is not checked: ``Loss/validate(targets:outputSize:)`` checks a data
 ///     set's labels.
 /// - Returns: `(1 − y) · softplus(x) + y · softplus(−x)`, that is

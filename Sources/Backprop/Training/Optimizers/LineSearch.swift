@@ -73,7 +73,7 @@ public struct BacktrackingLineSearch: Sendable, Equatable {
   /// The gradients must already be in `p.grad` (from a ``Value/backward(gradient:)``
   /// of the loss at the current point); they are read, not changed. `loss`
   /// computes the loss from the parameters' current `data`, preferably
-  /// inside ``Tape/scope(_:)`` so that each evaluation leaves
+  /// inside ``Tape/scope(_:)-method`` so that each evaluation leaves
   /// nothing on the tape.
   ///
   ///     let result = search.step(parameters: w, loss: loss)
@@ -103,7 +103,7 @@ public struct BacktrackingLineSearch: Sendable, Equatable {
   ///
   /// - Parameters:
   ///   - parameters: The values to move (leaves).
-  ///   - currentLoss: f(x), the loss at the parameters' current data.
+  ///   - f0: f(x), the loss at the parameters' current data.
   ///   - loss: The loss at the parameters' current data.
   /// - Returns: The accepted step and the losses before and after.
   /// - Throws: What `loss` throws, after putting the parameters back.
