@@ -21,6 +21,10 @@ public struct Dataset: Sendable, Equatable {
 
   /// Creates a data set, checking it.
   ///
+  ///     let data = try Dataset(features: [[0, 0], [1, 1]], targets: [[1, 0], [0, 1]])
+  ///     print(data.targetCount)
+  ///     // Prints "2"
+  ///
   /// - Parameters:
   ///   - features: The rows; all of one length, at least one column.
   ///   - targets: One target vector per row, all of one length.
@@ -62,6 +66,9 @@ public struct Dataset: Sendable, Equatable {
 
   /// Creates a data set with one number per row as its target.
   ///
+  ///     let data = try Dataset(features: [[1.5], [3.0]], labels: [0, 1],
+  ///                            classNames: ["small", "large"])
+  ///
   /// - Parameters:
   ///   - features: The rows.
   ///   - labels: One target per row.
@@ -82,6 +89,10 @@ public struct Dataset: Sendable, Equatable {
 
   /// The rows at `indices`, in that order (a batch).
   ///
+  ///     let batch = data.rows([2, 0])  // rows 2 and 0, in that order
+  ///
+  /// - Parameter indices: Row numbers, in the order wanted.
+  /// - Returns: A data set of those rows, with the same class names.
   /// - Precondition: Every index is in `0..<count`; at least one index.
   public func rows(_ indices: some Sequence<Int>) -> Dataset {
     var f: [[Double]] = []

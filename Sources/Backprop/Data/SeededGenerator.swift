@@ -20,6 +20,9 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
   /// Creates a generator whose sequence is fixed by `seed`.
   ///
+  ///     var rng = SeededGenerator(seed: 42)
+  ///     let model = MLP(inputSize: 2, layerSizes: [4, 1], activation: .tanh, using: &rng)
+  ///
   /// - Parameter seed: Any 64-bit value; different seeds give unrelated
   ///   sequences.
   public init(seed: UInt64) {
@@ -38,6 +41,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
   }
 
   /// The next 64 random bits.
+  ///
+  ///     var rng = SeededGenerator(seed: 7)
+  ///     let bits = rng.next()  // a UInt64
+  ///
+  /// - Returns: 64 bits, uniformly distributed.
   public mutating func next() -> UInt64 {
     let result = rotateLeft(s1 &* 5, 7) &* 9
     let t = s1 &<< 17

@@ -21,6 +21,10 @@
 /// keeps every step.
 public struct BackwardTrace: Sendable, CustomStringConvertible {
   /// One application of the chain rule.
+  ///
+  ///     let x = Value(3.0, label: "x")
+  ///     let step = (x * x).backwardWithTrace().steps[0]
+  ///     print(step.inputName, step.localDerivative, step.contribution)  // x 3.0 3.0
   public struct Step: Sendable, Equatable {
     /// The node whose gradient is passed back (its ``Value/id``).
     public let node: Int
@@ -46,6 +50,8 @@ public struct BackwardTrace: Sendable, CustomStringConvertible {
   public let steps: [Step]
 
   /// The steps as a fixed-width table.
+  ///
+  ///     print(trace.table(digits: 2))
   ///
   /// - Parameter digits: Digits after the point; 6 by default.
   /// - Returns: One header line and one line per step.

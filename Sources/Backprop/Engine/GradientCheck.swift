@@ -40,10 +40,22 @@ public struct GradientCheckTolerance: Sendable, Equatable {
   }
 
   /// The project's policy: absolute 1e-8, relative 1e-6, step 1e-6.
+  ///
+  ///     let report = checkGradient(of: { x in x[0].tanh() }, at: [0.5], tolerance: .default)
   public static let `default` = GradientCheckTolerance()
 
   /// Whether `analytic` and `numeric` agree for a function whose value is
   /// `value`. Non-finite derivatives agree only when they are equal.
+  ///
+  ///     let tolerance = GradientCheckTolerance.default
+  ///     print(tolerance.accepts(analytic: 2, numeric: 2 + 1e-9, value: 4))
+  ///     // Prints "true"
+  ///
+  /// - Parameters:
+  ///   - analytic: The derivative from ``Value/backward(gradient:)``.
+  ///   - numeric: The central difference.
+  ///   - value: f at the point checked.
+  /// - Returns: Whether `|analytic − numeric|` is within the allowance.
   public func accepts(analytic: Double, numeric: Double, value: Double) -> Bool {
     guard analytic.isFinite, numeric.isFinite else {
       return analytic == numeric
@@ -52,6 +64,14 @@ public struct GradientCheckTolerance: Sendable, Equatable {
   }
 
   /// The largest difference accepted for these sizes.
+  ///
+  ///     let allowed = GradientCheckTolerance.default.allowance(numeric: 2, value: 4)
+  ///     // 1e-8 · 4 + 1e-6 · 2
+  ///
+  /// - Parameters:
+  ///   - numeric: The central difference.
+  ///   - value: f at the point checked.
+  /// - Returns: `absolute · max(1, |value|) + relative · |numeric|`.
   public func allowance(numeric: Double, value: Double) -> Double {
     absolute * Swift.max(1, Swift.abs(value)) + relative * Swift.abs(numeric)
   }
@@ -94,6 +114,10 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
 }
 
 /// The result of ``checkDirectionalDerivative(of:at:direction:tolerance:)``.
+///
+///     let report = checkDirectionalDerivative(
+///       of: { x in x[0] * x[1] }, at: [0.3, -1.2], direction: [1, 1])
+///     print(report.passed)  // true
 public struct DirectionalCheckReport: Sendable, CustomStringConvertible {
   /// f at the point checked.
   public let value: Double

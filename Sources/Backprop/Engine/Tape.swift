@@ -40,6 +40,9 @@ public final class Tape {
 
   /// Creates an empty tape. To record on it, make it current with
   /// ``withCurrent(_:)`` or create leaves with ``Value/init(_:on:)``.
+  ///
+  ///     let tape = Tape()
+  ///     let x = Value(2.0, on: tape)
   public init() {
     storage = TapeStorage.make()
     storage.pointee.owner = self
@@ -131,6 +134,8 @@ public final class Tape {
 
   /// Sets the gradient of every node on the tape to zero.
   ///
+  ///     Tape.current.zeroGrad()
+  ///
   /// - Complexity: O(``count``).
   public func zeroGrad() {
     storage.grad.update(repeating: 0, count: storage.pointee.count)
@@ -151,6 +156,10 @@ public final class Tape {
 
   /// Releases every node, which makes every value of this tape invalid.
   ///
+  ///     let tape = Tape()
+  ///     tape.withCurrent { _ = Value(1.0) * 2 }
+  ///     tape.removeAll(keepingCapacity: true)  // tape.count is now 0
+  ///
   /// - Parameter keepingCapacity: Whether to keep the memory for reuse.
   public func removeAll(keepingCapacity: Bool = false) {
     storage.pointee.removeAll(keepingCapacity: keepingCapacity)
@@ -162,6 +171,8 @@ public final class Tape {
 
   /// The bytes that one node takes in the tape's columns: op code (1),
   /// operand indices (4 + 4), value (8), gradient (8) and stamp (4).
+  ///
+  ///     let bytes = 1_000_000 * Tape.bytesPerNode  // a million nodes: 29 MB
   public static var bytesPerNode: Int { TapeStorage.bytesPerNodeSlot }
 }
 

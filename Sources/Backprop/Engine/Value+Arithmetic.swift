@@ -79,12 +79,18 @@ extension Value {
   // MARK: With a Double
 
   /// `x + c`; `∂/∂x = 1`.
+  ///
+  ///     let c = 0.5
+  ///     let y = x + c  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func + (lhs: Value, rhs: Double) -> Value {
     lhs.record(.addConstant, constant: rhs) { $0 + rhs }
   }
 
   /// `c + x`; `∂/∂x = 1`.
+  ///
+  ///     let c = 0.5
+  ///     let y = c + x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func + (lhs: Double, rhs: Value) -> Value {
     rhs.record(.addConstant, constant: lhs) { lhs + $0 }
@@ -92,36 +98,54 @@ extension Value {
 
   /// `x - c`, recorded as `x + (−c)`, which IEEE arithmetic makes identical;
   /// `∂/∂x = 1`.
+  ///
+  ///     let c = 0.5
+  ///     let y = x - c  // one node, with −c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func - (lhs: Value, rhs: Double) -> Value {
     lhs.record(.addConstant, constant: -rhs) { $0 - rhs }
   }
 
   /// `c - x`; `∂/∂x = −1`.
+  ///
+  ///     let c = 1.0
+  ///     let y = c - x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func - (lhs: Double, rhs: Value) -> Value {
     rhs.record(.constantMinus, constant: lhs) { lhs - $0 }
   }
 
   /// `x * c`; `∂/∂x = c`.
+  ///
+  ///     let c = 0.5
+  ///     let y = x * c  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func * (lhs: Value, rhs: Double) -> Value {
     lhs.record(.multiplyConstant, constant: rhs) { $0 * rhs }
   }
 
   /// `c * x`; `∂/∂x = c`.
+  ///
+  ///     let c = 0.5
+  ///     let y = c * x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func * (lhs: Double, rhs: Value) -> Value {
     rhs.record(.multiplyConstant, constant: lhs) { lhs * $0 }
   }
 
   /// `x / c`; `∂/∂x = 1/c`.
+  ///
+  ///     let c = 4.0
+  ///     let y = x / c  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func / (lhs: Value, rhs: Double) -> Value {
     lhs.record(.divideConstant, constant: rhs) { $0 / rhs }
   }
 
   /// `c / x`; `∂/∂x = −c/x²`.
+  ///
+  ///     let c = 1.0
+  ///     let y = c / x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func / (lhs: Double, rhs: Value) -> Value {
     rhs.record(.constantDivide, constant: lhs) { lhs / $0 }
@@ -133,23 +157,47 @@ extension Value {
   // ambiguous: a literal right-hand side is taken as a Double constant.
 
   /// `lhs = lhs + rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var total = Value(0.0)
+  ///     for x in [Value(1.0), Value(2.0)] { total += x }
   @inlinable @_disfavoredOverload
   public static func += (lhs: inout Value, rhs: Value) { lhs = lhs + rhs }
   /// `lhs = lhs - rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var y = Value(5.0)
+  ///     y -= x  // y is now the node 5 − x
   @inlinable @_disfavoredOverload
   public static func -= (lhs: inout Value, rhs: Value) { lhs = lhs - rhs }
   /// `lhs = lhs * rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var product = Value(1.0)
+  ///     for x in [Value(2.0), Value(3.0)] { product *= x }
   @inlinable @_disfavoredOverload
   public static func *= (lhs: inout Value, rhs: Value) { lhs = lhs * rhs }
   /// `lhs = lhs / rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var y = Value(6.0)
+  ///     y /= x  // y is now the node 6 / x
   @inlinable @_disfavoredOverload
   public static func /= (lhs: inout Value, rhs: Value) { lhs = lhs / rhs }
   /// `lhs = lhs + rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var y = Value(2.0)
+  ///     y += 1  // a literal is taken as a Double constant
   @inlinable public static func += (lhs: inout Value, rhs: Double) { lhs = lhs + rhs }
   /// `lhs = lhs - rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var y = Value(2.0)
+  ///     y -= 1  // a literal is taken as a Double constant
   @inlinable public static func -= (lhs: inout Value, rhs: Double) { lhs = lhs - rhs }
   /// `lhs = lhs * rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var y = Value(2.0)
+  ///     y *= 3  // a literal is taken as a Double constant
   @inlinable public static func *= (lhs: inout Value, rhs: Double) { lhs = lhs * rhs }
   /// `lhs = lhs / rhs`: records a node and rebinds `lhs` to it.
+  ///
+  ///     var y = Value(2.0)
+  ///     y /= 4  // a literal is taken as a Double constant
   @inlinable public static func /= (lhs: inout Value, rhs: Double) { lhs = lhs / rhs }
 }

@@ -203,6 +203,12 @@ extension Kernels {
 
 extension Array where Element == Value {
   /// The sum of the values, as one node: see ``Value/sum(_:)``.
+  ///
+  ///     let xs = [Value(1.0), Value(2.0), Value(3.0)]
+  ///     print(xs.sum().data)
+  ///     // Prints "6.0"
+  ///
+  /// - Returns: One node whose value is the sum; 0 for an empty array.
   @inlinable
   public func sum() -> Value { Value.sum(self) }
 }

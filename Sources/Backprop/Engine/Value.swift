@@ -210,10 +210,21 @@ extension Value: Sendable {}
 
 extension Value: ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral {
   /// Creates a leaf from a float literal: `let x: Value = 2.5`.
+  ///
+  ///     let x: Value = 2.5
+  ///     let xs: [Value] = [0.5, -1.5]  // two leaves
+  ///
+  /// - Parameter value: The leaf's value.
   @inlinable
   public init(floatLiteral value: Double) { self.init(value) }
 
   /// Creates a leaf from an integer literal: `let x: Value = 3`.
+  ///
+  ///     let n: Value = 3
+  ///     print(n.data)
+  ///     // Prints "3.0"
+  ///
+  /// - Parameter value: The leaf's value.
   @inlinable
   public init(integerLiteral value: Int) { self.init(Double(value)) }
 }

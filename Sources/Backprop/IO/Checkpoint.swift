@@ -111,6 +111,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
 /// out (a hand-written file without a checksum is accepted).
 public struct Checkpoint: Sendable, Equatable, Codable {
   /// The format version this library writes and reads.
+  ///
+  ///     print(Checkpoint.currentFormatVersion)
+  ///     // Prints "1"
   public static let currentFormatVersion = 1
 
   /// The format version of the checkpoint (always ``currentFormatVersion``).

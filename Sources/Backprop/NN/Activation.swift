@@ -28,6 +28,9 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
   /// Applies the activation to a value, recording one node (none for
   /// `.linear`).
   ///
+  ///     let activation = Activation.relu
+  ///     let y = activation(Value(-2.0))  // y.data == 0
+  ///
   /// - Parameter x: The pre-activation z.
   /// - Returns: a(z).
   @inlinable @inline(__always)
@@ -47,6 +50,9 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
   /// Applies the activation to a plain number, with the same formula as the
   /// engine (for inference without a tape, and for hand-written baselines).
   ///
+  ///     print(Activation.sigmoid(0.0))
+  ///     // Prints "0.5"
+  ///
   /// - Parameter x: The pre-activation z.
   /// - Returns: a(z).
   @inlinable
@@ -65,6 +71,9 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
 
   /// The derivative a'(z) as a plain number, with the engine's choices at
   /// kinks (relu'(0) = 0, leakyReLU'(0) = slope, elu'(0) = α, step' = 0).
+  ///
+  ///     print(Activation.tanh.derivative(0))
+  ///     // Prints "1.0"
   ///
   /// - Parameter x: The pre-activation z.
   /// - Returns: a'(z).

@@ -16,9 +16,15 @@ public enum WeightInitialization: Sendable, Hashable, Codable, CustomStringConve
   case he
 
   /// micrograd's choice, uniform on [−1, 1).
+  ///
+  ///     var rng = SeededGenerator(seed: 0)
+  ///     let layer = Layer(inputSize: 2, outputSize: 4, initialization: .micrograd, using: &rng)
   public static let micrograd = WeightInitialization.uniform(lower: -1, upper: 1)
 
   /// Draws one weight for a layer with the given fan-in and fan-out.
+  ///
+  ///     var rng = SeededGenerator(seed: 0)
+  ///     let w = WeightInitialization.glorot.sample(fanIn: 2, fanOut: 16, using: &rng)
   ///
   /// - Parameters:
   ///   - fanIn: Inputs per neuron.

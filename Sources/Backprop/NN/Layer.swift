@@ -14,6 +14,10 @@ public struct Layer: Module {
 
   /// Creates a layer from existing neurons.
   ///
+  ///     var rng = SeededGenerator(seed: 1)
+  ///     let neurons = (0..<4).map { _ in Neuron(inputSize: 2, activation: .tanh, using: &rng) }
+  ///     let layer = Layer(neurons: neurons)
+  ///
   /// - Parameter neurons: At least one neuron, all with the same input size
   ///   and activation.
   public init(neurons: [Neuron]) {
@@ -25,6 +29,9 @@ public struct Layer: Module {
   }
 
   /// Creates a layer with weights drawn by `initialization`.
+  ///
+  ///     var rng = SeededGenerator(seed: 1)
+  ///     let layer = Layer(inputSize: 3, outputSize: 4, activation: .tanh, using: &rng)
   ///
   /// - Parameters:
   ///   - inputSize: The number of inputs.
@@ -52,8 +59,12 @@ public struct Layer: Module {
   }
 
   /// Values from earlier computations; `[Double]` inputs work too.
+  ///
+  ///     let x: Layer.Input = [Value(0.5), Value(-1.0)]
   public typealias Input = [Value]
   /// What the module returns.
+  ///
+  ///     let h: Layer.Output = layer([0.5, -1.0])
   public typealias Output = [Value]
 
   /// Every neuron's parameters, neuron by neuron.
@@ -67,9 +78,20 @@ public struct Layer: Module {
   public var activation: Activation { neurons[0].activation }
 
   /// The layer's outputs for inputs that are values.
+  ///
+  ///     let x = [Value(0.5, label: "x₁"), Value(-1.0, label: "x₂")]
+  ///     let h = layer(x)  // one value per neuron
+  ///
+  /// - Parameter x: One value per input.
+  /// - Returns: One value per neuron.
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> [Value] { neurons.map { $0(x) } }
 
   /// The layer's outputs for inputs that are plain numbers.
+  ///
+  ///     let h = layer([0.5, -1.0])  // constants, no leaves
+  ///
+  /// - Parameter x: One number per input.
+  /// - Returns: One value per neuron.
   public func callAsFunction(_ x: [Double]) -> [Value] { neurons.map { $0(x) } }
 }

@@ -16,6 +16,11 @@ public struct MLP: Module, CustomStringConvertible {
 
   /// Creates a network from existing layers.
   ///
+  ///     var rng = SeededGenerator(seed: 0)
+  ///     let model = MLP(layers: [Layer(inputSize: 2, outputSize: 8, activation: .relu, using: &rng),
+  ///                              Layer(inputSize: 8, outputSize: 1, using: &rng)])
+  ///
+  /// - Parameter layers: The layers, input side first.
   /// - Precondition: At least one layer, each taking as many inputs as the
   ///   previous one has neurons.
   public init(layers: [Layer]) {
@@ -29,6 +34,8 @@ public struct MLP: Module, CustomStringConvertible {
   }
 
   /// Creates a network with one activation for every hidden layer.
+  ///
+  ///     let model = MLP(inputSize: 2, layerSizes: [16, 16, 1], activation: .relu, seed: 7)
   ///
   /// - Parameters:
   ///   - inputSize: The number of inputs.
@@ -52,6 +59,10 @@ public struct MLP: Module, CustomStringConvertible {
 
   /// Creates a network with one activation for every hidden layer, drawing
   /// weights from `generator`.
+  ///
+  ///     var rng = SeededGenerator(seed: 7)
+  ///     let model = MLP(inputSize: 2, layerSizes: [16, 1], activation: .tanh,
+  ///                     outputActivation: .sigmoid, using: &rng)
   ///
   /// - Parameters:
   ///   - inputSize: The number of inputs.
@@ -109,8 +120,12 @@ public struct MLP: Module, CustomStringConvertible {
   }
 
   /// Values from earlier computations; `[Double]` inputs work too.
+  ///
+  ///     let x: MLP.Input = [Value(0.5), Value(-1.0)]
   public typealias Input = [Value]
   /// What the module returns.
+  ///
+  ///     let y: MLP.Output = model([0.5, -1.0])
   public typealias Output = [Value]
 
   /// Every layer's parameters, layer by layer.
@@ -127,6 +142,12 @@ public struct MLP: Module, CustomStringConvertible {
 
   /// The network's outputs for inputs that are values. (An array literal,
   /// `model([2, 4, 3])`, is taken as `[Double]`: constants, no leaves.)
+  ///
+  ///     let x = [Value(0.5, label: "x₁"), Value(-1.0, label: "x₂")]
+  ///     let y = model(x)
+  ///
+  /// - Parameter x: One value per input.
+  /// - Returns: One value per output.
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> [Value] {
     var h = layers[0](x)
@@ -135,6 +156,11 @@ public struct MLP: Module, CustomStringConvertible {
   }
 
   /// The network's outputs for inputs that are plain numbers.
+  ///
+  ///     let y = model([0.5, -1.0])  // constants, no leaves
+  ///
+  /// - Parameter x: One number per input.
+  /// - Returns: One value per output.
   public func callAsFunction(_ x: [Double]) -> [Value] {
     var h = layers[0](x)
     for layer in layers.dropFirst() { h = layer(h) }

@@ -27,6 +27,11 @@ public struct MatrixNetwork: Sendable {
   public var biases: [[Double]]
 
   /// Copies the architecture and current parameters of `model`.
+  ///
+  ///     let model = MLP(inputSize: 2, layerSizes: [4, 1], activation: .tanh)
+  ///     let net = MatrixNetwork(model)
+  ///
+  /// - Parameter model: The network to copy.
   public init(_ model: MLP) {
     sizes = [model.inputSize] + model.layerSizes
     activations = model.activations
@@ -37,6 +42,13 @@ public struct MatrixNetwork: Sendable {
   /// Creates a network from parameters in ``MLP/parameters`` order (layer by
   /// layer, neuron by neuron, weights then bias).
   ///
+  ///     let net = MatrixNetwork(sizes: [2, 1], activations: [.linear],
+  ///                             parameters: [0.5, -1.0, 0.25])  // w₁, w₂, b
+  ///
+  /// - Parameters:
+  ///   - sizes: The layer widths, input first.
+  ///   - activations: One activation per layer.
+  ///   - parameters: Every weight and bias, in ``MLP/parameters`` order.
   /// - Precondition: `parameters.count` matches the sizes.
   public init(sizes: [Int], activations: [Activation], parameters: [Double]) {
     precondition(activations.count == sizes.count - 1, "Backprop: one activation per layer")
@@ -68,6 +80,9 @@ public struct MatrixNetwork: Sendable {
   }
 
   /// The forward pass's Zˡ and Aˡ, kept for the backward pass.
+  ///
+  ///     let cache = net.forward([2, 4, 3])
+  ///     let z1 = cache.z[0]  // Z¹: the first layer's pre-activations
   public struct Cache: Sendable {
     /// A⁰ = x, A¹, …, A^L (A^L is the output).
     public var a: [[Double]]
@@ -76,6 +91,8 @@ public struct MatrixNetwork: Sendable {
   }
 
   /// Forward-propagation: every Zˡ and Aˡ.
+  ///
+  ///     let output = net.forward([2, 4, 3]).a.last!
   ///
   /// - Parameter x: The input, `sizes[0]` numbers.
   /// - Returns: The cache; `cache.a.last` is the output.
@@ -104,6 +121,9 @@ public struct MatrixNetwork: Sendable {
   /// every parameter, given the loss's gradient with respect to the output
   /// A^L.
   ///
+  ///     let cache = net.forward([2, 4, 3])
+  ///     let gradient = net.backward(cache, outputGradient: [1])
+  ///
   /// - Parameters:
   ///   - cache: The forward pass of the same input.
   ///   - outputGradient: ∂loss/∂A^L.
@@ -116,6 +136,15 @@ public struct MatrixNetwork: Sendable {
 
   /// ``backward(_:outputGradient:)`` added into `gradient` (for sums over a
   /// batch).
+  ///
+  ///     var gradient = [Double](repeating: 0, count: net.parameterCount)
+  ///     net.accumulateGradient(net.forward([2, 4, 3]), outputGradient: [1], into: &gradient)
+  ///     net.accumulateGradient(net.forward([1, 0, -1]), outputGradient: [1], into: &gradient)
+  ///
+  /// - Parameters:
+  ///   - cache: The forward pass of the same input.
+  ///   - outputGradient: ∂loss/∂A^L.
+  ///   - gradient: The sum so far, in ``MLP/parameters`` order.
   public func accumulateGradient(
     _ cache: Cache, outputGradient: [Double], into gradient: inout [Double]
   ) {

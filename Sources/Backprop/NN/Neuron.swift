@@ -16,6 +16,8 @@ public struct Neuron: Module {
 
   /// Creates a neuron from existing parameters.
   ///
+  ///     let n = Neuron(weights: [Value(0.5), Value(-1.0)], bias: Value(0.1), activation: .tanh)
+  ///
   /// - Parameters:
   ///   - weights: The weights, one per input.
   ///   - bias: The bias.
@@ -52,8 +54,12 @@ public struct Neuron: Module {
   }
 
   /// Values from earlier computations; `[Double]` inputs work too.
+  ///
+  ///     let x: Neuron.Input = [Value(2.0), Value(4.0), Value(3.0)]
   public typealias Input = [Value]
   /// What the module returns.
+  ///
+  ///     let y: Neuron.Output = n([2, 4, 3])
   public typealias Output = Value
 
   /// The weights, then the bias.
@@ -64,6 +70,11 @@ public struct Neuron: Module {
 
   /// a(w · x + b) for inputs that are values (a previous layer's outputs).
   ///
+  ///     let x = [Value(2.0), Value(4.0), Value(3.0)]
+  ///     let y = n(x)
+  ///
+  /// - Parameter x: One value per input.
+  /// - Returns: a(w · x + b).
   /// - Precondition: `x.count == inputSize`.
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> Value {
@@ -76,6 +87,10 @@ public struct Neuron: Module {
   /// a(w · x + b) for inputs that are plain numbers (the data): the dot
   /// product keeps them as constants, recording no leaves.
   ///
+  ///     let y = n([2, 4, 3])  // constants, no leaves
+  ///
+  /// - Parameter x: One number per input.
+  /// - Returns: a(w · x + b).
   /// - Precondition: `x.count == inputSize`.
   public func callAsFunction(_ x: [Double]) -> Value {
     precondition(

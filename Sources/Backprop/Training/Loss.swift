@@ -389,6 +389,10 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// Decodes a loss from its name, a single string such as `"mse"` (any name
   /// ``init(parsing:)`` accepts).
   ///
+  ///     let json = Data(#"["mse", "hinge"]"#.utf8)
+  ///     let losses = try JSONDecoder().decode([Loss].self, from: json)
+  ///     // [.meanSquaredError, .hinge]
+  ///
   /// - Parameter decoder: The decoder to read from.
   /// - Throws: `DecodingError.dataCorrupted` for an unknown name, or the
   ///   decoder's error when the value is not a string.
@@ -405,6 +409,10 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   }
 
   /// Encodes the loss as its command-line name, a single string.
+  ///
+  ///     let json = try JSONEncoder().encode([Loss.halfMeanSquaredError])
+  ///     print(String(decoding: json, as: UTF8.self))
+  ///     // Prints "["half-mse"]"
   ///
   /// - Parameter encoder: The encoder to write to.
   /// - Throws: The encoder's error.

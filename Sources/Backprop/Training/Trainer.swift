@@ -1,4 +1,8 @@
 /// What happened in one epoch of ``train(_:on:loss:optimizer:options:progress:)``.
+///
+///     let reports = try train(model, on: data, loss: .meanSquaredError, optimizer: &sgd,
+///                             options: TrainingOptions(epochs: 10))
+///     for report in reports { print(report.epoch, report.loss, report.gradientNorm) }
 public struct EpochReport: Sendable, Equatable {
   /// The epoch, from 1.
   public let epoch: Int
@@ -29,6 +33,8 @@ public struct EpochReport: Sendable, Equatable {
 /// *batch* the examples behind one gradient, an *iteration* one update. A
 /// batch of the whole data set is (full-batch) gradient descent, a batch of
 /// 1 is stochastic gradient descent, anything between is mini-batch SGD.
+///
+///     let options = TrainingOptions(epochs: 50, batchSize: 8, l2: 1e-4)
 public struct TrainingOptions: Sendable, Equatable {
   /// Passes over the data.
   public var epochs: Int

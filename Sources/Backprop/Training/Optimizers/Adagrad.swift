@@ -24,12 +24,28 @@ public struct Adagrad: Optimizer {
   /// The parameters it updates, in a fixed order.
   public let parameters: [Value]
   /// The base learning rate γ₀, before the schedule.
+  ///
+  ///     let adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
+  ///     print(adagrad.learningRate)
+  ///     // Prints "0.1"
   public private(set) var learningRate: Double
   /// ε > 0, added to √s so that the first steps never divide by zero.
+  ///
+  ///     let adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
+  ///     print(adagrad.epsilon)
+  ///     // Prints "1e-10"
   public private(set) var epsilon: Double
   /// How the learning rate changes with the step count.
+  ///
+  ///     let adagrad = try Adagrad(
+  ///       parameters: model.parameters, learningRate: 0.1, schedule: .inverseTime)
+  ///     print(adagrad.schedule)  // 1/(k+1)
   public private(set) var schedule: LearningRateSchedule
   /// The number of updates applied so far.
+  ///
+  ///     var adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
+  ///     adagrad.step()
+  ///     print(adagrad.stepCount)  // 1
   public private(set) var stepCount: Int = 0
   /// The running sums of squared gradients s, one per parameter.
   private var sumOfSquares: [Double]

@@ -28,10 +28,22 @@ public struct Adam: Optimizer {
   /// The parameters it updates, in a fixed order.
   public let parameters: [Value]
   /// The base learning rate γ₀, before the schedule.
+  ///
+  ///     let adam = try Adam(parameters: model.parameters)
+  ///     print(adam.learningRate)
+  ///     // Prints "0.001"
   public private(set) var learningRate: Double
   /// How the learning rate changes with the step count.
+  ///
+  ///     let adam = try Adam(
+  ///       parameters: model.parameters, schedule: .stepDecay(factor: 0.5, every: 10))
+  ///     print(adam.schedule)  // ×0.5 every 10 steps
   public private(set) var schedule: LearningRateSchedule
   /// The number of updates applied so far.
+  ///
+  ///     var adam = try Adam(parameters: model.parameters)
+  ///     adam.step()
+  ///     print(adam.stepCount)  // 1
   public private(set) var stepCount: Int = 0
   /// The moments and their hyperparameters.
   private var moments: AdamMoments
@@ -156,12 +168,28 @@ public struct AdamW: Optimizer {
   /// The parameters it updates, in a fixed order.
   public let parameters: [Value]
   /// The base learning rate γ₀, before the schedule.
+  ///
+  ///     let adamw = try AdamW(parameters: model.parameters, learningRate: 0.01)
+  ///     print(adamw.learningRate)
+  ///     // Prints "0.01"
   public private(set) var learningRate: Double
   /// The decoupled weight decay λ ≥ 0; 0 makes this ``Adam``.
+  ///
+  ///     let adamw = try AdamW(parameters: model.parameters)
+  ///     print(adamw.weightDecay)
+  ///     // Prints "0.01"
   public private(set) var weightDecay: Double
   /// How the learning rate changes with the step count.
+  ///
+  ///     let adamw = try AdamW(
+  ///       parameters: model.parameters, schedule: .linearDecay(final: 1e-4, steps: 100))
+  ///     print(adamw.schedule)  // linear to 0.0001 over 100 steps
   public private(set) var schedule: LearningRateSchedule
   /// The number of updates applied so far.
+  ///
+  ///     var adamw = try AdamW(parameters: model.parameters)
+  ///     adamw.step()
+  ///     print(adamw.stepCount)  // 1
   public private(set) var stepCount: Int = 0
   /// The moments and their hyperparameters.
   private var moments: AdamMoments

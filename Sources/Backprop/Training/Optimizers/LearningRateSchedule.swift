@@ -15,6 +15,10 @@ public enum LearningRateSchedule: Sendable, Hashable, Codable, CustomStringConve
 
   /// The learning rate at step `k`.
   ///
+  ///     let rate = LearningRateSchedule.inverseTime.rate(base: 0.5, step: 4)  // 0.5 / (4 + 1)
+  ///     print(rate)
+  ///     // Prints "0.1"
+  ///
   /// - Parameters:
   ///   - base: γ₀.
   ///   - k: The step, from 0.
@@ -36,6 +40,10 @@ public enum LearningRateSchedule: Sendable, Hashable, Codable, CustomStringConve
   }
 
   /// Checks the schedule's own parameters.
+  ///
+  ///     do { try LearningRateSchedule.stepDecay(factor: 2, every: 10).validate() }
+  ///     catch { print(error) }
+  ///     // Prints "invalid decay factor 2.0: must be in (0, 1]"
   ///
   /// - Throws: ``TrainingError/invalidHyperparameter(name:value:requirement:)``.
   public func validate() throws {

@@ -161,6 +161,9 @@ public struct LineSearchResult: Sendable, Equatable {
 
   /// Creates a result.
   ///
+  ///     let none = LineSearchResult(
+  ///       stepSize: 0, oldLoss: 1.5, newLoss: 1.5, iterations: 50, accepted: false)
+  ///
   /// - Parameters:
   ///   - stepSize: The accepted step size, or 0.
   ///   - oldLoss: The loss before the step.

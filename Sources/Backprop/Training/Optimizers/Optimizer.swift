@@ -40,6 +40,8 @@ public protocol Optimizer {
 
 extension Optimizer {
   /// Sets every parameter's gradient to zero.
+  ///
+  ///     optimizer.zeroGrad()  // before each backward pass
   public func zeroGrad() {
     for p in parameters { p.zeroGrad() }
   }
@@ -51,6 +53,10 @@ extension Optimizer {
 }
 
 /// An optimiser's resumable state, as saved in a checkpoint.
+///
+///     let json = try JSONEncoder().encode(optimizer.state)
+///     let saved = try JSONDecoder().decode(OptimizerState.self, from: json)
+///     try optimizer.restore(from: saved)
 public struct OptimizerState: Sendable, Equatable, Codable {
   /// The optimiser: `sgd`, `adagrad`, `adam` or `adamw`.
   public var kind: String
@@ -65,6 +71,17 @@ public struct OptimizerState: Sendable, Equatable, Codable {
   public var buffers: [String: [Double]]
 
   /// Creates a state.
+  ///
+  ///     let state = OptimizerState(
+  ///       kind: "adagrad", hyperparameters: ["learningRate": 0.1, "epsilon": 1e-10],
+  ///       schedule: .constant, stepCount: 0, buffers: ["sumOfSquares": [0, 0, 0]])
+  ///
+  /// - Parameters:
+  ///   - kind: The optimiser: `sgd`, `adagrad`, `adam` or `adamw`.
+  ///   - hyperparameters: Its hyperparameters by name.
+  ///   - schedule: Its schedule.
+  ///   - stepCount: Updates applied so far.
+  ///   - buffers: Per-parameter buffers by name, one entry per parameter.
   public init(
     kind: String, hyperparameters: [String: Double], schedule: LearningRateSchedule,
     stepCount: Int, buffers: [String: [Double]]

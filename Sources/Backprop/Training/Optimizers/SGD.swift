@@ -42,16 +42,40 @@ public struct SGD: Optimizer {
   /// The parameters it updates, in a fixed order.
   public let parameters: [Value]
   /// The base learning rate γ₀, before the schedule.
+  ///
+  ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1)
+  ///     print(sgd.learningRate)
+  ///     // Prints "0.1"
   public private(set) var learningRate: Double
   /// The momentum factor μ, in [0, 1); 0 turns momentum off.
+  ///
+  ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
+  ///     print(sgd.momentum)
+  ///     // Prints "0.9"
   public private(set) var momentum: Double
   /// Whether the momentum is Nesterov's (look-ahead) rather than classical.
+  ///
+  ///     let sgd = try SGD(
+  ///       parameters: model.parameters, learningRate: 0.1, momentum: 0.9, nesterov: true)
+  ///     print(sgd.nesterov)  // true
   public private(set) var nesterov: Bool
   /// The L2 penalty λ ≥ 0 added to each gradient as λ·p; 0 turns it off.
+  ///
+  ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1, weightDecay: 1e-4)
+  ///     print(sgd.weightDecay)
+  ///     // Prints "0.0001"
   public private(set) var weightDecay: Double
   /// How the learning rate changes with the step count.
+  ///
+  ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1, schedule: .inverseTime)
+  ///     print(sgd.schedule)
+  ///     // Prints "1/(k+1)"
   public private(set) var schedule: LearningRateSchedule
   /// The number of updates applied so far.
+  ///
+  ///     var sgd = try SGD(parameters: model.parameters, learningRate: 0.1)
+  ///     sgd.step()
+  ///     print(sgd.stepCount)  // 1
   public private(set) var stepCount: Int = 0
   /// The momentum buffer v, one entry per parameter (all 0 without momentum).
   private var velocity: [Double]
