@@ -52,6 +52,10 @@ struct TapeStorage {
 
   /// Where each open scope started.
   var scopeMarks: [Mark] = []
+  /// How many times `data` or `grad` of a value was read through the public
+  /// API: a `Recording` compares it before and after its body, to know
+  /// whether the body could have branched on the data.
+  @usableFromInline var reads = 0
   /// Optional node labels, for graph exports.
   var labels: [UInt32: String] = [:]
   /// The tape that owns this storage now (nil while pooled).

@@ -96,7 +96,11 @@ public struct Value {
   ///   a leaf.
   @inlinable
   public var data: Double {
-    get { storage.data[node] }
+    get {
+      let i = node
+      storage.pointee.reads &+= 1
+      return storage.data[i]
+    }
     nonmutating set {
       let i = node
       if _slowPath(storage.op[i] != .leaf) { Value.notLeafFailure(self) }
@@ -115,7 +119,11 @@ public struct Value {
   /// - Precondition: The value has not been released.
   @inlinable
   public var grad: Double {
-    get { storage.grad[node] }
+    get {
+      let i = node
+      storage.pointee.reads &+= 1
+      return storage.grad[i]
+    }
     nonmutating set { storage.grad[node] = newValue }
   }
 

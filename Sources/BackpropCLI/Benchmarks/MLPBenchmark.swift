@@ -20,11 +20,37 @@ enum MLPBenchmark {
     var handLosses: [Double] = []
     let handTimes = measure(runs: runs) { handLosses = HandWrittenTraining.run() }
 
-    let tape = Tape()
     var engineLosses: [Double] = []
     var nodesPerStep = 0
+    let engineTimes = try measureEngine(data, runs: runs, replay: true, losses: &engineLosses, nodes: &nodesPerStep)
+    var recordingLosses: [Double] = []
+    let recordingTimes = try measureEngine(data, runs: runs, replay: false, losses: &recordingLosses, nodes: &nodesPerStep)
+
+    let worst = zip(engineLosses + recordingLosses, handLosses + handLosses).map { abs($0 - $1) / abs($1) }.max() ?? .nan
+    let reference = MicrogradDemo.referenceCurve.map(\.loss)
+    let worstReference = zip(engineLosses, reference).map { abs($0 - $1) / abs($1) }.max() ?? .nan
+    let nodes = nodesPerStep * steps
+    func line(_ name: String, _ t: Timings) -> String {
+      "\(name) median \(formatTime(t.median))  min \(formatTime(t.min))  max \(formatTime(t.max))  \(format(t.median / Double(nodes) * 1e9, 1)) ns/node"
+    }
+    print(line("engine, recorded once and replayed  ", engineTimes) + " (\(nodesPerStep) nodes/step)")
+    print(line("engine, recorded again at each step ", recordingTimes))
+    print(line("hand-written back-propagation       ", handTimes))
+    print("ratio engine/hand-written \(format(engineTimes.median / handTimes.median, 2)) with replay, \(format(recordingTimes.median / handTimes.median, 2)) without")
+    print("losses: engine vs hand-written worst relative difference \(String(format: "%.1e", worst)); vs micrograd's printed curve \(String(format: "%.1e", worstReference))")
+  }
+}
+
+extension MLPBenchmark {
+  /// Times `train` on the workload, with or without replay.
+  static func measureEngine(
+    _ data: Dataset, runs: Int, replay: Bool, losses: inout [Double], nodes: inout Int
+  ) throws -> Timings {
+    let tape = Tape()
     var failure: Error?
-    let engineTimes = measure(runs: runs) {
+    var result: [Double] = []
+    var count = 0
+    let times = measure(runs: runs) {
       do {
         try tape.withCurrent {
           let model = MLP(inputSize: 2, layerSizes: [16, 16, 1], activation: .relu)
@@ -34,9 +60,9 @@ enum MLPBenchmark {
             schedule: .linearDecay(final: 0.1, steps: steps))
           let reports = try train(
             model, on: data, loss: .hinge, optimizer: &sgd,
-            options: TrainingOptions(epochs: steps, l2: 1e-4))
-          engineLosses = reports.map(\.loss)
-          nodesPerStep = tape.scope { () -> Int in
+            options: TrainingOptions(epochs: steps, l2: 1e-4, replay: replay))
+          result = reports.map(\.loss)
+          count = tape.scope { () -> Int in
             let before = tape.count
             let outputs = data.features.map { model($0) }
             _ = Loss.hinge(outputs, data.targets) + l2Penalty(model, coefficient: 1e-4)
@@ -49,15 +75,9 @@ enum MLPBenchmark {
       }
     }
     if let failure { throw failure }
-
-    let worst = zip(engineLosses, handLosses).map { abs($0 - $1) / abs($1) }.max() ?? .nan
-    let reference = MicrogradDemo.referenceCurve.map(\.loss)
-    let worstReference = zip(engineLosses, reference).map { abs($0 - $1) / abs($1) }.max() ?? .nan
-    let nodes = nodesPerStep * steps
-    print("engine (train, scoped steps)  median \(formatTime(engineTimes.median))  min \(formatTime(engineTimes.min))  max \(formatTime(engineTimes.max))  \(format(engineTimes.median / Double(nodes) * 1e9, 1)) ns/node (\(nodesPerStep) nodes/step)")
-    print("hand-written back-propagation median \(formatTime(handTimes.median))  min \(formatTime(handTimes.min))  max \(formatTime(handTimes.max))")
-    print("ratio engine/hand-written \(format(engineTimes.median / handTimes.median, 2))")
-    print("losses: engine vs hand-written worst relative difference \(String(format: "%.1e", worst)); vs micrograd's printed curve \(String(format: "%.1e", worstReference))")
+    losses = result
+    nodes = count
+    return times
   }
 }
 
