@@ -124,22 +124,25 @@ struct TapeStorage {
 
   @usableFromInline
   mutating func growConstants(minimum: Int) {
-    guard minimum <= Int(UInt32.max) else {
-      fatalError("Backprop: the tape's constant table is full (\(UInt32.max) entries).")
-    }
-    let newCapacity = Swift.min(Swift.max(minimum, constantCapacity * 2, 256), Int(UInt32.max))
+    let newCapacity = Self.grownCapacity(constantCapacity, minimum: minimum, floor: 256, table: "constant")
     constants = reallocate(constants, from: constantCapacity, to: newCapacity)
     constantCapacity = newCapacity
   }
 
   @usableFromInline
   mutating func growOperands(minimum: Int) {
-    guard minimum <= Int(UInt32.max) else {
-      fatalError("Backprop: the tape's operand table is full (\(UInt32.max) entries).")
-    }
-    let newCapacity = Swift.min(Swift.max(minimum, operandCapacity * 2, 1024), Int(UInt32.max))
+    let newCapacity = Self.grownCapacity(operandCapacity, minimum: minimum, floor: 1024, table: "operand")
     operands = reallocate(operands, from: operandCapacity, to: newCapacity)
     operandCapacity = newCapacity
+  }
+
+  /// A side table's next capacity: doubled, at least `minimum` and `floor`,
+  /// at most 2³² − 1 entries (its indices are 32-bit).
+  static func grownCapacity(_ current: Int, minimum: Int, floor: Int, table: String) -> Int {
+    guard minimum <= Int(UInt32.max) else {
+      fatalError("Backprop: the tape's \(table) table is full (\(UInt32.max) entries).")
+    }
+    return Swift.min(Swift.max(minimum, current * 2, floor), Int(UInt32.max))
   }
 
   // MARK: Checking handles
