@@ -35,6 +35,7 @@ let usage = """
     bench engine    time the engine against hand-written derivatives
                     (build with -c release: swift run -c release backprop bench engine)
     bench mlp       time micrograd's demo workload, engine vs hand-written
+    bench scale     the chain at 10^3 … 10^7 nodes: cost per node in steady state
     bench phases    the 10^6-node chain's forward and backward timed apart
     help            print this message
   """
@@ -78,10 +79,14 @@ func runCommand(_ arguments: [String]) throws {
       let runs = try integerOption("--runs", in: Array(rest.dropFirst()), default: 7)
       guard runs >= 5 else { throw UsageError(description: "--runs must be at least 5") }
       try MLPBenchmark.run(runs: runs)
+    case "scale":
+      let runs = try integerOption("--runs", in: Array(rest.dropFirst()), default: 5)
+      guard runs >= 5 else { throw UsageError(description: "--runs must be at least 5") }
+      EngineBenchmark.scale(runs: runs)
     case "phases":
       EngineBenchmark.chainPhases()
     default:
-      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, phases")
+      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, scale, phases")
     }
   default:
     throw UsageError(description: "unknown command '\(command)'")

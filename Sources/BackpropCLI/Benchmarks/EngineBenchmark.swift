@@ -195,3 +195,44 @@ extension EngineBenchmark {
     print("forward  \(formatTime(forward.median))  backward \(formatTime(backward.median))", backward.seconds.map { format($0 * 1e3, 1) })
   }
 }
+
+extension EngineBenchmark {
+  /// `backprop bench scale`: the chain at 10³ … 10⁷ nodes, each size timed in
+  /// steady state (after a warm-up that grows the tape), to show whether the
+  /// cost per node stays flat.
+  static func scale(runs: Int) {
+    print("Backprop scale benchmark: chain x = tanh(x*w + c), forward and backward, steady state")
+    print("(release build; \(runs) timed runs after a warm-up; small sizes repeated to ~3·10⁶ nodes a run)")
+    print("")
+    print("     nodes   engine ns/node   hand-written ns/node   ratio")
+    let tape = Tape()
+    var perNode: [Double] = []
+    for exponent in 3...7 {
+      var nodes = 1
+      for _ in 0..<exponent { nodes *= 10 }
+      let steps = nodes / 3
+      let repeats = Swift.max(1, 3_000_000 / nodes)
+      let xs = UnsafeMutablePointer<Double>.allocate(capacity: steps + 1)
+      defer { xs.deallocate() }
+      var hand = ChainResult(x: 0, dx: 0, dw: 0, dc: 0)
+      var engine = hand
+      let handTimes = measure(runs: runs) {
+        for _ in 0..<repeats { hand = handChain(steps, xs) }
+      }
+      let engineTimes = measure(runs: runs) {
+        for _ in 0..<repeats { engine = engineChain(steps, tape: tape) }
+      }
+      let total = Double(3 * steps * repeats)
+      let e = engineTimes.median / total * 1e9
+      let h = handTimes.median / total * 1e9
+      perNode.append(e)
+      let label = String(repeating: " ", count: Swift.max(0, 10 - "\(3 * steps)".count)) + "\(3 * steps)"
+      print(
+        "\(label)   \(String(format: "%14.1f", e))   \(String(format: "%20.1f", h))   \(String(format: "%5.2f", e / h))"
+          + (engine == hand ? "" : "  results DIFFER"))
+    }
+    let spread = (perNode.max() ?? 0) / (perNode.min() ?? 1)
+    print("")
+    print("engine cost per node: largest ÷ smallest = \(format(spread, 2)) (flat within 20 % means ≤ 1.20)")
+  }
+}
