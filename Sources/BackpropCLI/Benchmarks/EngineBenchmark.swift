@@ -89,11 +89,33 @@ enum EngineBenchmark {
       tape.removeAll(keepingCapacity: true)
       return bytes
     }
+    // The same chain recorded once and replayed: forward recomputed from the
+    // leaves, then backward, with nothing recorded.
+    var replayed = ChainResult(x: 0, dx: 0, dw: 0, dc: 0)
+    let replayTimes = tape.withCurrent { () -> Timings in
+      let x0v = Value(x0)
+      let w = Value(w0)
+      let c = Value(c0)
+      let recording = Recording {
+        var x = x0v
+        for _ in 0..<n { x = (x * w + c).tanh() }
+        return x
+      }
+      let times = measure(runs: runs, warmUp: warmUp) {
+        for leaf in [x0v, w, c] { leaf.zeroGrad() }
+        let x = recording.replay()
+        x.backward()
+        replayed = ChainResult(x: x.data, dx: x0v.grad, dw: w.grad, dc: c.grad)
+      }
+      tape.removeAll(keepingCapacity: true)
+      return times
+    }
     report(
       name: "chain x = tanh(x*w + c), N = \(n) (\(nodes) nodes)",
       nodes: nodes, engine: engineTimes, hand: handTimes,
       agree: engine == hand, allocated: allocated,
-      rss: rssBefore.flatMap { b in rssAfter.map { $0 - b } })
+      rss: rssBefore.flatMap { b in rssAfter.map { $0 - b } },
+      replay: (replayTimes, replayed == hand))
   }
 
   static func fanIn(n: Int, runs: Int) {
@@ -145,7 +167,7 @@ enum EngineBenchmark {
 
   static func report(
     name: String, nodes: Int, engine: Timings, hand: Timings, agree: Bool,
-    allocated: Int?, rss: Int?
+    allocated: Int?, rss: Int?, replay: (times: Timings, agree: Bool)? = nil
   ) {
     print(name)
     let perNode = { (t: Double) in format(t / Double(nodes) * 1e9, 1) + " ns/node" }
@@ -155,8 +177,16 @@ enum EngineBenchmark {
     print(
       "  hand-written median \(formatTime(hand.median))  min \(formatTime(hand.min))  max \(formatTime(hand.max))  \(perNode(hand.median))"
     )
+    if let replay {
+      print(
+        "  engine, replayed median \(formatTime(replay.times.median))  min \(formatTime(replay.times.min))  max \(formatTime(replay.times.max))  \(perNode(replay.times.median))"
+      )
+    }
     var line = "  ratio engine/hand-written \(format(engine.median / hand.median, 2))"
-    line += "  results \(agree ? "identical" : "DIFFER")"
+    if let replay {
+      line += "; replayed/hand-written \(format(replay.times.median / hand.median, 2))"
+    }
+    line += "  results \(agree && (replay?.agree ?? true) ? "identical" : "DIFFER")"
     print(line)
     if let allocated {
       print(
