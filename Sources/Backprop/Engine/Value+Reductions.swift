@@ -164,6 +164,11 @@ extension Value {
   /// rounded to `m`, which for logits of 1e15 and more would make every
   /// probability 1.
   ///
+  /// It reads the logits' values to choose the shift, so a ``Recording``
+  /// whose body calls it is recorded again at each replay rather than
+  /// replayed (a stale shift could overflow); `logSumExp` has no such
+  /// restriction.
+  ///
   /// - Parameter values: The logits.
   /// - Returns: The probabilities, one per logit.
   /// - Complexity: O(n) time and 3n + 1 nodes.
