@@ -44,7 +44,7 @@ enum PredictCommand {
       print(describe(output, loss: loss, classNames: classNames, signed: signed))
     }
     if let targets {
-      if let accuracy = Evaluation.accuracy(outputs, targets, loss) {
+      if let accuracy = try accuracy(outputs: outputs, targets: targets, loss: loss) {
         FileHandle.standardError.write(
           Data(String(format: "accuracy %.1f%% on %d rows\n", 100 * accuracy, rows.count).utf8))
       } else {

@@ -65,7 +65,7 @@ enum TrainCommand {
     }
     if let test {
       let outputs = test.features.map { model.predict($0) }
-      if let accuracy = Evaluation.accuracy(outputs, test.targets, loss) {
+      if let accuracy = try accuracy(outputs: outputs, targets: test.targets, loss: loss) {
         print(String(format: "test accuracy %.1f%% on %d rows", 100 * accuracy, test.count))
       } else {
         print(String(format: "test mean squared error %.6g on %d rows", Evaluation.meanSquaredError(outputs, test.targets), test.count))
@@ -223,19 +223,9 @@ func makeOptimizer(_ name: String, parameters: [Value], learningRate: Double?) t
   }
 }
 
-/// Scores of predictions on plain numbers.
+/// The mean squared error of predictions on plain numbers (accuracy is the
+/// library's `accuracy(outputs:targets:loss:)`).
 enum Evaluation {
-  static func accuracy(_ outputs: [[Double]], _ targets: [[Double]], _ loss: Loss) -> Double? {
-    var judged = 0
-    var correct = 0
-    for (o, t) in zip(outputs, targets) {
-      guard let right = loss.isCorrect(output: o, target: t) else { return nil }
-      judged += 1
-      if right { correct += 1 }
-    }
-    return judged > 0 ? Double(correct) / Double(judged) : nil
-  }
-
   static func meanSquaredError(_ outputs: [[Double]], _ targets: [[Double]]) -> Double {
     var total = 0.0
     var n = 0
