@@ -44,25 +44,13 @@ struct GraphSnapshot {
     let a = Int(t.lhs[i])
     let b = Int(t.rhs[i])
     var operands: [Int] = []
+    t.forEachOperand(of: i) { operands.append($0) }
     var constants: [Double] = []
-    switch op {
-    case .leaf:
-      break
-    case .sum, .logSumExp:
-      operands = (a..<(a + b)).map { Int(t.operands[$0]) }
-    case .dot:
-      operands = (a..<(a + 2 * b)).map { Int(t.operands[$0]) }
-    case .dotConstant:
+    if op == .dotConstant {
       let c = Int(t.operands[a])
-      operands = ((a + 1)..<(a + 1 + b)).map { Int(t.operands[$0]) }
       constants = (c..<(c + b)).map { t.constants[$0] }
-    default:
-      if op.isBinary {
-        operands = [a, b]
-      } else {
-        operands = [a]
-        if op.hasConstant { constants = [t.constants[b]] }
-      }
+    } else if op.hasConstant {
+      constants = [t.constants[b]]
     }
     return Node(
       index: i, op: op, label: t.labels[UInt32(i)], data: t.data[i], grad: t.grad[i],

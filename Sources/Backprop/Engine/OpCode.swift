@@ -85,3 +85,28 @@ enum OpCode: UInt8, Sendable, CaseIterable {
     }
   }
 }
+
+extension TapeStorage {
+  /// Calls `body` with the index of each operand of node `i`, in the op's
+  /// order (both operands of `x * y`, every term of a sum, x₀ y₀ x₁ y₁ … for
+  /// a dot product), whatever the data: the structure of the graph.
+  @inline(__always)
+  func forEachOperand(of i: Int, _ body: (Int) -> Void) {
+    let code = op[i]
+    let a = Int(lhs[i])
+    let b = Int(rhs[i])
+    switch code {
+    case .leaf:
+      break
+    case .sum, .logSumExp:
+      for k in a..<(a + b) { body(Int(operands[k])) }
+    case .dot:
+      for k in a..<(a + 2 * b) { body(Int(operands[k])) }
+    case .dotConstant:
+      for k in (a + 1)..<(a + 1 + b) { body(Int(operands[k])) }
+    default:
+      body(a)
+      if code.isBinary { body(b) }
+    }
+  }
+}

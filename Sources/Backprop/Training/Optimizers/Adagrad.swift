@@ -22,7 +22,8 @@
 /// for online learning and stochastic optimization", JMLR 12, 2011.
 public struct Adagrad: Optimizer {
   /// The parameters it updates, in a fixed order.
-  public let parameters: [Value]
+  public var parameters: [Value] { block.parameters }
+  private let block: ParameterBlock
   /// The base learning rate γ₀, before the schedule.
   ///
   ///     let adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
@@ -72,7 +73,7 @@ public struct Adagrad: Optimizer {
     try requireHyperparameter("learningRate", learningRate, "must be finite and > 0") { $0 > 0 }
     try requireHyperparameter("epsilon", epsilon, "must be finite and > 0") { $0 > 0 }
     try schedule.validate()
-    self.parameters = parameters
+    self.block = ParameterBlock(parameters)
     self.learningRate = learningRate
     self.epsilon = epsilon
     self.schedule = schedule
@@ -87,11 +88,13 @@ public struct Adagrad: Optimizer {
   /// - Complexity: O(*n*) for *n* parameters.
   public mutating func step() {
     let lr = currentLearningRate
-    for (i, p) in parameters.enumerated() {
-      let g = p.grad
-      let s = sumOfSquares[i] + g * g
-      sumOfSquares[i] = s
-      p.data -= lr * g / (s.squareRoot() + epsilon)
+    block.withBuffers { data, grad in
+      for i in 0..<data.count {
+        let g = grad[i]
+        let s = sumOfSquares[i] + g * g
+        sumOfSquares[i] = s
+        data[i] -= lr * g / (s.squareRoot() + epsilon)
+      }
     }
     stepCount += 1
   }

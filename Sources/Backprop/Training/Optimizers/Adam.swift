@@ -26,7 +26,8 @@
 /// optimization", ICLR 2015, arXiv:1412.6980.
 public struct Adam: Optimizer {
   /// The parameters it updates, in a fixed order.
-  public let parameters: [Value]
+  public var parameters: [Value] { block.parameters }
+  private let block: ParameterBlock
   /// The base learning rate γ₀, before the schedule.
   ///
   ///     let adam = try Adam(parameters: model.parameters)
@@ -81,7 +82,7 @@ public struct Adam: Optimizer {
     self.moments = try AdamMoments(
       count: parameters.count, beta1: beta1, beta2: beta2, epsilon: epsilon)
     try schedule.validate()
-    self.parameters = parameters
+    self.block = ParameterBlock(parameters)
     self.learningRate = learningRate
     self.schedule = schedule
   }
@@ -93,7 +94,7 @@ public struct Adam: Optimizer {
   ///
   /// - Complexity: O(*n*) for *n* parameters.
   public mutating func step() {
-    moments.apply(to: parameters, learningRate: currentLearningRate, t: stepCount + 1)
+    moments.apply(to: block, learningRate: currentLearningRate, t: stepCount + 1)
     stepCount += 1
   }
 
@@ -166,7 +167,8 @@ public struct Adam: Optimizer {
 /// "Adam: a method for stochastic optimization", ICLR 2015.
 public struct AdamW: Optimizer {
   /// The parameters it updates, in a fixed order.
-  public let parameters: [Value]
+  public var parameters: [Value] { block.parameters }
+  private let block: ParameterBlock
   /// The base learning rate γ₀, before the schedule.
   ///
   ///     let adamw = try AdamW(parameters: model.parameters, learningRate: 0.01)
@@ -229,7 +231,7 @@ public struct AdamW: Optimizer {
       count: parameters.count, beta1: beta1, beta2: beta2, epsilon: epsilon)
     try requireHyperparameter("weightDecay", weightDecay, "must be finite and ≥ 0") { $0 >= 0 }
     try schedule.validate()
-    self.parameters = parameters
+    self.block = ParameterBlock(parameters)
     self.learningRate = learningRate
     self.weightDecay = weightDecay
     self.schedule = schedule
@@ -244,9 +246,11 @@ public struct AdamW: Optimizer {
   public mutating func step() {
     let lr = currentLearningRate
     if weightDecay != 0 {
-      for p in parameters { p.data -= lr * weightDecay * p.data }
+      block.withBuffers { data, _ in
+        for i in 0..<data.count { data[i] -= lr * weightDecay * data[i] }
+      }
     }
-    moments.apply(to: parameters, learningRate: lr, t: stepCount + 1)
+    moments.apply(to: block, learningRate: lr, t: stepCount + 1)
     stepCount += 1
   }
 
@@ -335,18 +339,20 @@ struct AdamMoments {
 
   /// The Adam update of step `t` (from 1) with learning rate `lr`, from the
   /// parameters' gradients.
-  mutating func apply(to parameters: [Value], learningRate lr: Double, t: Int) {
+  mutating func apply(to parameters: ParameterBlock, learningRate lr: Double, t: Int) {
     let correction1 = 1 - LibM.pow(beta1, Double(t))
     let correction2 = 1 - LibM.pow(beta2, Double(t))
-    for (i, p) in parameters.enumerated() {
-      let g = p.grad
-      let mi = beta1 * m[i] + (1 - beta1) * g
-      let vi = beta2 * v[i] + (1 - beta2) * (g * g)
-      m[i] = mi
-      v[i] = vi
-      let mHat = mi / correction1
-      let vHat = vi / correction2
-      p.data -= lr * mHat / (vHat.squareRoot() + epsilon)
+    parameters.withBuffers { data, grad in
+      for i in 0..<data.count {
+        let g = grad[i]
+        let mi = beta1 * m[i] + (1 - beta1) * g
+        let vi = beta2 * v[i] + (1 - beta2) * (g * g)
+        m[i] = mi
+        v[i] = vi
+        let mHat = mi / correction1
+        let vHat = vi / correction2
+        data[i] -= lr * mHat / (vHat.squareRoot() + epsilon)
+      }
     }
   }
 }

@@ -40,7 +40,8 @@
 /// in deep learning", ICML 2013.
 public struct SGD: Optimizer {
   /// The parameters it updates, in a fixed order.
-  public let parameters: [Value]
+  public var parameters: [Value] { block.parameters }
+  private let block: ParameterBlock
   /// The base learning rate γ₀, before the schedule.
   ///
   ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1)
@@ -111,7 +112,7 @@ public struct SGD: Optimizer {
     }
     try requireHyperparameter("weightDecay", weightDecay, "must be finite and ≥ 0") { $0 >= 0 }
     try schedule.validate()
-    self.parameters = parameters
+    self.block = ParameterBlock(parameters)
     self.learningRate = learningRate
     self.momentum = momentum
     self.nesterov = nesterov
@@ -128,18 +129,20 @@ public struct SGD: Optimizer {
   /// - Complexity: O(*n*) for *n* parameters.
   public mutating func step() {
     let lr = currentLearningRate
-    if momentum == 0 && weightDecay == 0 {
-      for p in parameters { p.data -= lr * p.grad }
-    } else {
-      for (i, p) in parameters.enumerated() {
-        var g = p.grad
-        if weightDecay != 0 { g += weightDecay * p.data }
+    block.withBuffers { data, grad in
+      if momentum == 0 && weightDecay == 0 {
+        for i in 0..<data.count { data[i] -= lr * grad[i] }
+        return
+      }
+      for i in 0..<data.count {
+        var g = grad[i]
+        if weightDecay != 0 { g += weightDecay * data[i] }
         if momentum != 0 {
           let v = momentum * velocity[i] + g
           velocity[i] = v
           g = nesterov ? g + momentum * v : v
         }
-        p.data -= lr * g
+        data[i] -= lr * g
       }
     }
     stepCount += 1
