@@ -67,6 +67,91 @@ struct ReplayTests {
     }
   }
 
+  /// Replays `body` after new leaf data and checks the output's data and
+  /// every leaf's gradient, bit for bit, against recording it again.
+  static func expectReplayMatchesRecording(
+    leaves: [Value], seed: UInt64, _ body: @escaping () -> Value,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    var rng = SeededGenerator(seed: seed)
+    let recording = Recording(body)
+    #expect(recording.isReplayable, sourceLocation: sourceLocation)
+    for _ in 0..<3 {
+      for leaf in leaves { leaf.data = rng.nextUniform(in: -2, 2) }
+      for leaf in leaves { leaf.zeroGrad() }
+      let replayed = recording.replay()
+      replayed.backward()
+      let replayedData = replayed.data.bitPattern
+      let replayedGrads = leaves.map(\.grad.bitPattern)
+      for leaf in leaves { leaf.zeroGrad() }
+      let fresh = Tape.scope { () -> UInt64 in
+        let y = body()
+        y.backward()
+        return y.data.bitPattern
+      }
+      #expect(replayedData == fresh, sourceLocation: sourceLocation)
+      #expect(replayedGrads == leaves.map(\.grad.bitPattern), sourceLocation: sourceLocation)
+    }
+  }
+
+  /// Layers of neurons over values: the dot products that replay computes
+  /// four at a time as a matrix-vector product (shared inputs, consecutive
+  /// weights), next to widths that leave a remainder of 1, 2 and 3.
+  @Test("layers of neurons replay bit for bit", arguments: [1, 2, 3, 4, 5, 6, 7, 9, 16])
+  func layersReplayBitForBit(width: Int) {
+    Tape.scope {
+      var rng = SeededGenerator(seed: UInt64(width))
+      let inputs = (0..<5).map { _ in Value(rng.nextUniform(in: -1, 1)) }
+      let hidden = Layer(inputSize: 5, outputSize: width, activation: .tanh, using: &rng)
+      let output = Layer(inputSize: width, outputSize: 3, activation: .relu, using: &rng)
+      let leaves = inputs + hidden.parameters + output.parameters
+      Self.expectReplayMatchesRecording(leaves: leaves, seed: 77) {
+        Value.sum(output(hidden(inputs)))
+      }
+    }
+  }
+
+  /// Dot products that look like neurons but are not: weights that are not
+  /// consecutive, inputs that differ, lengths that differ, all at one level.
+  @Test func dotProductsThatAreNotNeuronsReplayBitForBit() {
+    Tape.scope {
+      var rng = SeededGenerator(seed: 5)
+      let leaves = (0..<40).map { _ in Value(rng.nextUniform(in: -1, 1)) }
+      let x = Array(leaves[0..<4])
+      Self.expectReplayMatchesRecording(leaves: leaves, seed: 6) {
+        var terms: [Value] = []
+        for k in 0..<6 {
+          let consecutive = Array(leaves[(4 + 4 * k)..<(8 + 4 * k)])
+          let strided = [leaves[4 + k], leaves[10 + k], leaves[16 + k], leaves[22 + k]]
+          let shifted = [x[1], x[2], x[3], x[0]]
+          terms.append(Value.dot(consecutive, k % 2 == 0 ? x : shifted))
+          terms.append(Value.dot(strided, x))
+          terms.append(Value.dot(Array(consecutive.prefix(3)), Array(x.prefix(3))))
+          terms.append(Value.dot(x, consecutive))  // the inputs on the left
+        }
+        return Value.sum(terms.map { $0.tanh() })
+      }
+    }
+  }
+
+  /// A recording much longer than replay's window, whose nodes depend on
+  /// nodes in earlier windows.
+  @Test func aLongChainReplaysBitForBit() {
+    Tape.scope {
+      let leaves = [Value(0.3), Value(0.9), Value(-0.2)]
+      Self.expectReplayMatchesRecording(leaves: leaves, seed: 8) {
+        var x = leaves[0]
+        var history: [Value] = []
+        for k in 0..<3_000 {
+          x = (x * leaves[1] + leaves[2]).tanh()
+          if k % 97 == 0 { history.append(x) }
+          if k % 301 == 0, history.count > 2 { x = x + history[history.count / 2] * 0.1 }
+        }
+        return x + Value.sum(history)
+      }
+    }
+  }
+
   @Test func theDocumentedExample() {
     Tape.scope {
       let w = Value(0.5)

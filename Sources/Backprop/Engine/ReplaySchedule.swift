@@ -1,0 +1,450 @@
+// The order in which a Recording recomputes its nodes, and the loops that
+// recompute them, worked out once when it is recorded.
+//
+// Recomputing in creation order, one node at a time, spends most of its time
+// on two things (measured with callgrind and perf on micrograd's demo, where
+// the replayed forward took 80 % of a step): the dispatch on each node's op,
+// and the dot products, whose every term loads two operand indices and two
+// values and then waits for the previous addition (a left-to-right sum is
+// one chain of dependent additions). Replay is free to recompute the nodes
+// in any order in which operands come first, and a node gives the same bits
+// whatever the order, as long as its own formula and summation order stay
+// as recorded. So:
+//
+// - The nodes are taken in windows of consecutive nodes (a window holds a
+//   few examples' worth of an MLP, so what a node reads is still in cache).
+//   In a window each node gets a level, one more than the highest level of
+//   its operands in the window, and the window is recomputed level by level.
+// - The nodes of one level never depend on each other, so they are grouped
+//   by op into runs, each recomputed by a loop made for that op: no
+//   dispatch per node.
+// - Dot products of one length are computed four at a time: four chains of
+//   additions side by side, each still left to right.
+// - Four dot products Σ wₖxₖ that share their xₖ and each have their wₖ at
+//   consecutive indices (four neurons of one layer: a neuron's weights are
+//   consecutive leaves) are computed as one small matrix-vector product:
+//   each xₖ is loaded once for the four, and the weights need no index.
+//
+// The results are bit-identical to recording again (tested on random graphs
+// of every op and on MLPs); on micrograd's demo a replayed step takes about
+// 30 % less time than replaying in creation order did.
+
+/// What ``Recording/replay()`` recomputes, in order: runs of nodes of one
+/// op (and, for dot products, one length), each recomputed by a loop made
+/// for that op.
+struct ReplaySchedule {
+  /// A run of `count` entries of `nodes` from `start`, all with op `op`.
+  /// In a run that `sharesInputs`, every four consecutive nodes are dot
+  /// products Σ wₖxₖ with the same xₖ and each with its wₖ consecutive
+  /// nodes: four neurons of one layer.
+  struct Run {
+    var op: OpCode
+    var start: Int
+    var count: Int
+    var sharesInputs = false
+  }
+
+  /// The recorded interior nodes, in the order to recompute them.
+  private(set) var nodes: [UInt32] = []
+  /// `nodes` cut into runs of one op.
+  private(set) var runs: [Run] = []
+
+  /// Nodes per window.
+  static let window = 512
+
+  /// The schedule of the nodes `first...last` of `s`.
+  init(_ s: borrowing TapeStorage, first: Int, through last: Int) {
+    guard first <= last else { return }
+    nodes.reserveCapacity(last - first + 1)
+    var level = [Int](repeating: 0, count: Self.window)
+    var byLevel: [[UInt32]] = []
+    var windowStart = first
+    while windowStart <= last {
+      let windowEnd = Swift.min(windowStart + Self.window, last + 1)
+      var deepest = 0
+      for i in windowStart..<windowEnd {
+        guard s.op[i] != .leaf else {
+          level[i - windowStart] = 0
+          continue
+        }
+        var l = 0
+        s.forEachOperand(of: i) { j in
+          if j >= windowStart { l = Swift.max(l, level[j - windowStart]) }
+        }
+        level[i - windowStart] = l + 1
+        deepest = Swift.max(deepest, l + 1)
+        while byLevel.count <= l { byLevel.append([]) }
+        byLevel[l].append(UInt32(truncatingIfNeeded: i))
+      }
+      for l in 0..<deepest {
+        append(level: byLevel[l], s)
+        byLevel[l].removeAll(keepingCapacity: true)
+      }
+      windowStart = windowEnd
+    }
+  }
+
+  /// Appends the nodes of one level as runs: grouped by op, and dot
+  /// products also by length; in recording order within a run.
+  private mutating func append(level members: [UInt32], _ s: borrowing TapeStorage) {
+    var groups: [Int: [UInt32]] = [:]
+    for i in members {
+      let code = s.op[Int(i)]
+      let length = code == .dot || code == .dotConstant ? Int(s.rhs[Int(i)]) : 0
+      groups[length << 8 | Int(code.rawValue), default: []].append(i)
+    }
+    for key in groups.keys.sorted() {
+      guard var group = groups[key], let code = OpCode(rawValue: UInt8(key & 0xff)) else {
+        continue
+      }
+      if code == .dot {
+        let neurons = Self.neuronQuads(&group, s)
+        if !neurons.isEmpty {
+          runs.append(Run(op: code, start: nodes.count, count: neurons.count, sharesInputs: true))
+          nodes.append(contentsOf: neurons)
+        }
+        if group.isEmpty { continue }
+      }
+      runs.append(Run(op: code, start: nodes.count, count: group.count))
+      nodes.append(contentsOf: group)
+    }
+  }
+
+  /// Takes out of `group` (dot products of one length) as many fours as
+  /// possible of nodes Σ wₖxₖ with the same inputs xₖ, each with weights wₖ
+  /// at consecutive indices, and returns them, four by four.
+  private static func neuronQuads(_ group: inout [UInt32], _ s: borrowing TapeStorage) -> [UInt32] {
+    let n = Int(s.rhs[Int(group[0])])
+    guard n > 0 else { return [] }
+    let lhs = s.lhs
+    let operands = s.operands
+    func start(_ i: UInt32) -> Int { Int(lhs[Int(i)]) }
+    func weightsAreConsecutive(_ i: UInt32) -> Bool {
+      let a = start(i)
+      let w0 = operands[a]
+      for k in 0..<n where operands[a + 2 * k] != w0 &+ UInt32(truncatingIfNeeded: k) {
+        return false
+      }
+      return true
+    }
+    func sameInputs(_ i: UInt32, _ j: UInt32) -> Bool {
+      let a = start(i)
+      let b = start(j)
+      for k in 0..<n where operands[a + 2 * k + 1] != operands[b + 2 * k + 1] {
+        return false
+      }
+      return true
+    }
+    // Buckets of nodes with the same inputs, in recording order.
+    var buckets: [[UInt32]] = []
+    var rest: [UInt32] = []
+    for i in group {
+      guard weightsAreConsecutive(i) else {
+        rest.append(i)
+        continue
+      }
+      if let b = buckets.firstIndex(where: { sameInputs($0[0], i) }) {
+        buckets[b].append(i)
+      } else {
+        buckets.append([i])
+      }
+    }
+    var quads: [UInt32] = []
+    for bucket in buckets {
+      let whole = bucket.count / 4 * 4
+      quads.append(contentsOf: bucket[..<whole])
+      rest.append(contentsOf: bucket[whole...])
+    }
+    group = rest
+    return quads
+  }
+}
+
+extension TapeStorage {
+  /// Recomputes `data` for the nodes of `schedule` from their operands, with
+  /// the formulas used when they were recorded.
+  mutating func replayForward(_ schedule: ReplaySchedule) {
+    let columns = ReplayColumns(self)
+    schedule.nodes.withUnsafeBufferPointer { nodes in
+      guard let nodes = nodes.baseAddress else { return }
+      for run in schedule.runs {
+        if run.sharesInputs {
+          for k in stride(from: run.start, to: run.start + run.count, by: 4) {
+            columns.neurons4(nodes + k)
+          }
+        } else {
+          columns.recompute(run.op, nodes + run.start, count: run.count)
+        }
+      }
+    }
+  }
+}
+
+/// The columns replay reads and writes, loaded once.
+struct ReplayColumns {
+  let op: UnsafeMutablePointer<OpCode>
+  let lhs: UnsafeMutablePointer<UInt32>
+  let rhs: UnsafeMutablePointer<UInt32>
+  let data: UnsafeMutablePointer<Double>
+  let operands: UnsafePointer<UInt32>
+  let constants: UnsafeMutablePointer<Double>
+
+  init(_ s: borrowing TapeStorage) {
+    op = s.op
+    lhs = s.lhs
+    rhs = s.rhs
+    data = s.data
+    operands = UnsafePointer(s.operands)
+    constants = s.constants
+  }
+
+  /// Recomputes the `count` nodes listed at `nodes`, all with op `code`
+  /// (and, for dot products, one length): a loop per op for the common ones,
+  /// so no node pays for the dispatch on its op.
+  @inline(__always)
+  func recompute(_ code: OpCode, _ nodes: UnsafePointer<UInt32>, count: Int) {
+    @inline(__always) func unary(_ f: (Double) -> Double) {
+      for k in 0..<count {
+        let i = Int(nodes[k])
+        data[i] = f(data[Int(lhs[i])])
+      }
+    }
+    @inline(__always) func binary(_ f: (Double, Double) -> Double) {
+      for k in 0..<count {
+        let i = Int(nodes[k])
+        data[i] = f(data[Int(lhs[i])], data[Int(rhs[i])])
+      }
+    }
+    @inline(__always) func withConstant(_ f: (Double, Double) -> Double) {
+      for k in 0..<count {
+        let i = Int(nodes[k])
+        data[i] = f(data[Int(lhs[i])], constants[Int(rhs[i])])
+      }
+    }
+    switch code {
+    case .add: binary { $0 + $1 }
+    case .subtract: binary { $0 - $1 }
+    case .multiply: binary { $0 * $1 }
+    case .addConstant: withConstant { $0 + $1 }
+    case .multiplyConstant: withConstant { $0 * $1 }
+    case .constantMinus: withConstant { $1 - $0 }
+    case .powerConstant: withConstant { Kernels.power($0, $1) }
+    case .relu: unary { Kernels.relu($0) }
+    case .tanh: unary { LibM.tanh($0) }
+    case .sigmoid: unary { Kernels.sigmoid($0) }
+    case .dot, .dotConstant:
+      var k = 0
+      while k + 4 <= count {
+        dots4(Int(nodes[k]), Int(nodes[k + 1]), Int(nodes[k + 2]), Int(nodes[k + 3]))
+        k += 4
+      }
+      if k + 2 <= count {
+        dots2(Int(nodes[k]), Int(nodes[k + 1]))
+        k += 2
+      }
+      if k < count { recompute(Int(nodes[k])) }
+    default:
+      for k in 0..<count { recompute(Int(nodes[k])) }
+    }
+  }
+
+  /// Recomputes node `i` alone, with the formula used when it was recorded.
+  @inline(__always)
+  func recompute(_ i: Int) {
+    let a = Int(lhs[i])
+    let b = Int(rhs[i])
+    let value: Double
+    switch op[i] {
+    case .leaf: return
+    case .add: value = data[a] + data[b]
+    case .subtract: value = data[a] - data[b]
+    case .multiply: value = data[a] * data[b]
+    case .divide: value = data[a] / data[b]
+    case .power: value = LibM.pow(data[a], data[b])
+    case .maximum: value = Kernels.maximum(data[a], data[b])
+    case .minimum: value = Kernels.minimum(data[a], data[b])
+    case .addConstant: value = data[a] + constants[b]
+    case .multiplyConstant: value = data[a] * constants[b]
+    case .divideConstant: value = data[a] / constants[b]
+    case .constantMinus: value = constants[b] - data[a]
+    case .constantDivide: value = constants[b] / data[a]
+    case .powerConstant: value = Kernels.power(data[a], constants[b])
+    case .leakyReLU: value = Kernels.leakyReLU(data[a], slope: constants[b])
+    case .elu: value = Kernels.elu(data[a], alpha: constants[b])
+    case .negate: value = -data[a]
+    case .exp: value = LibM.exp(data[a])
+    case .log: value = LibM.log(data[a])
+    case .sqrt: value = data[a].squareRoot()
+    case .abs: value = Kernels.abs(data[a])
+    case .tanh: value = LibM.tanh(data[a])
+    case .sigmoid: value = Kernels.sigmoid(data[a])
+    case .relu: value = Kernels.relu(data[a])
+    case .softplus: value = Kernels.softplus(data[a])
+    case .step: value = Kernels.step(data[a])
+    case .sum:
+      var total = 0.0
+      var p = operands + a
+      for _ in 0..<b {
+        total += data[Int(p.pointee)]
+        p += 1
+      }
+      value = total
+    case .dot:
+      value = dot(i)
+    case .dotConstant:
+      value = dot(i)
+    case .logSumExp:
+      value = Kernels.logSumExp(operands + a, count: b, data: data)
+    }
+    data[i] = value
+  }
+
+  /// Σ xₖyₖ (or Σ xₖcₖ) of dot-product node `i`, left to right, as recorded.
+  @inline(__always)
+  func dot(_ i: Int) -> Double {
+    let a = Int(lhs[i])
+    let n = Int(rhs[i])
+    var total = 0.0
+    if op[i] == .dot {
+      var p = operands + a
+      for _ in 0..<n {
+        total += data[Int(p[0])] * data[Int(p[1])]
+        p += 2
+      }
+    } else {
+      var p = operands + a + 1
+      var c = UnsafePointer(constants + Int(operands[a]))
+      for _ in 0..<n {
+        total += data[Int(p.pointee)] * c.pointee
+        p += 1
+        c += 1
+      }
+    }
+    return total
+  }
+
+  /// Four dot products Σ wₖxₖ with the same xₖ, each with its wₖ at
+  /// consecutive indices (four neurons of a layer), side by side: each xₖ
+  /// is loaded once for the four, and the weights need no index.
+  @inline(__always)
+  func neurons4(_ nodes: UnsafePointer<UInt32>) {
+    let i0 = Int(nodes[0])
+    let i1 = Int(nodes[1])
+    let i2 = Int(nodes[2])
+    let i3 = Int(nodes[3])
+    let n = Int(rhs[i0])
+    var x = operands + Int(lhs[i0]) + 1
+    var w0 = UnsafePointer(data + Int(operands[Int(lhs[i0])]))
+    var w1 = UnsafePointer(data + Int(operands[Int(lhs[i1])]))
+    var w2 = UnsafePointer(data + Int(operands[Int(lhs[i2])]))
+    var w3 = UnsafePointer(data + Int(operands[Int(lhs[i3])]))
+    var t0 = 0.0
+    var t1 = 0.0
+    var t2 = 0.0
+    var t3 = 0.0
+    for _ in 0..<n {
+      let xk = data[Int(x.pointee)]
+      t0 += w0.pointee * xk
+      t1 += w1.pointee * xk
+      t2 += w2.pointee * xk
+      t3 += w3.pointee * xk
+      x += 2
+      w0 += 1
+      w1 += 1
+      w2 += 1
+      w3 += 1
+    }
+    data[i0] = t0
+    data[i1] = t1
+    data[i2] = t2
+    data[i3] = t3
+  }
+
+  /// Two dot products of one op and one length, side by side.
+  @inline(__always)
+  func dots2(_ i0: Int, _ i1: Int) {
+    let n = Int(rhs[i0])
+    var t0 = 0.0
+    var t1 = 0.0
+    if op[i0] == .dot {
+      var p0 = operands + Int(lhs[i0])
+      var p1 = operands + Int(lhs[i1])
+      for _ in 0..<n {
+        t0 += data[Int(p0[0])] * data[Int(p0[1])]
+        t1 += data[Int(p1[0])] * data[Int(p1[1])]
+        p0 += 2
+        p1 += 2
+      }
+    } else {
+      var p0 = operands + Int(lhs[i0])
+      var p1 = operands + Int(lhs[i1])
+      var c0 = UnsafePointer(constants + Int(p0.pointee))
+      var c1 = UnsafePointer(constants + Int(p1.pointee))
+      p0 += 1
+      p1 += 1
+      for _ in 0..<n {
+        t0 += data[Int(p0.pointee)] * c0.pointee
+        t1 += data[Int(p1.pointee)] * c1.pointee
+        p0 += 1
+        p1 += 1
+        c0 += 1
+        c1 += 1
+      }
+    }
+    data[i0] = t0
+    data[i1] = t1
+  }
+
+  /// Four dot products of one op and one length, side by side.
+  @inline(__always)
+  func dots4(_ i0: Int, _ i1: Int, _ i2: Int, _ i3: Int) {
+    let n = Int(rhs[i0])
+    var t0 = 0.0
+    var t1 = 0.0
+    var t2 = 0.0
+    var t3 = 0.0
+    var p0 = operands + Int(lhs[i0])
+    var p1 = operands + Int(lhs[i1])
+    var p2 = operands + Int(lhs[i2])
+    var p3 = operands + Int(lhs[i3])
+    if op[i0] == .dot {
+      for _ in 0..<n {
+        t0 += data[Int(p0[0])] * data[Int(p0[1])]
+        t1 += data[Int(p1[0])] * data[Int(p1[1])]
+        t2 += data[Int(p2[0])] * data[Int(p2[1])]
+        t3 += data[Int(p3[0])] * data[Int(p3[1])]
+        p0 += 2
+        p1 += 2
+        p2 += 2
+        p3 += 2
+      }
+    } else {
+      var c0 = UnsafePointer(constants + Int(p0.pointee))
+      var c1 = UnsafePointer(constants + Int(p1.pointee))
+      var c2 = UnsafePointer(constants + Int(p2.pointee))
+      var c3 = UnsafePointer(constants + Int(p3.pointee))
+      p0 += 1
+      p1 += 1
+      p2 += 1
+      p3 += 1
+      for _ in 0..<n {
+        t0 += data[Int(p0.pointee)] * c0.pointee
+        t1 += data[Int(p1.pointee)] * c1.pointee
+        t2 += data[Int(p2.pointee)] * c2.pointee
+        t3 += data[Int(p3.pointee)] * c3.pointee
+        p0 += 1
+        p1 += 1
+        p2 += 1
+        p3 += 1
+        c0 += 1
+        c1 += 1
+        c2 += 1
+        c3 += 1
+      }
+    }
+    data[i0] = t0
+    data[i1] = t1
+    data[i2] = t2
+    data[i3] = t3
+  }
+}
