@@ -35,6 +35,8 @@ check "train saves a checkpoint" test -s "$tmp/model.json"
 check "predict prints one line per row" test "$(wc -l < "$tmp/predict.out")" -eq 90
 check "predict prints class names" grep -qx "b" "$tmp/predict.out"
 check "predict scores the known targets" grep -q "accuracy 100.0% on 90 rows" "$tmp/predict.err"
+"$bin" train --data "$tmp/blobs.csv" --target kind --layers 8 --epochs 80 --seed 1 --threads 2 --save "$tmp/model-threads.json" > /dev/null
+check "train with --threads 2 saves the same model, bit for bit" cmp -s "$tmp/model.json" "$tmp/model-threads.json"
 
 # errors: a message on stderr and a non-zero exit code.
 printf 'x,y,label\n1,2,0\n3,oops,1\n' > "$tmp/bad.csv"
@@ -56,5 +58,5 @@ set -e
 check "a truncated checkpoint exits with 1" test "$status" -eq 1
 check "a truncated checkpoint is reported" grep -q "truncated.json" "$tmp/ckpt.err"
 
-echo "command-line checks: $(( 14 - failures )) of 14 as expected"
+echo "command-line checks: $(( 15 - failures )) of 15 as expected"
 test "$failures" -eq 0

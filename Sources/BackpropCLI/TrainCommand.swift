@@ -6,7 +6,7 @@ enum TrainCommand {
   static let allowed: Set<String> = [
     "--data", "--target", "--layers", "--activation", "--loss", "--optimizer",
     "--learning-rate", "--epochs", "--batch-size", "--seed", "--l2", "--test-fraction",
-    "--save", "--standardize",
+    "--save", "--standardize", "--shards", "--threads",
   ]
 
   static func run(_ arguments: [String]) throws {
@@ -26,6 +26,10 @@ enum TrainCommand {
     let l2 = try double(options, "--l2", default: 0)
     let testFraction = try double(options, "--test-fraction", default: 0)
     let standardize = try bool(options, "--standardize", default: true)
+    // Every batch in 8 shards unless told otherwise, so that a run gives the
+    // same model whatever --threads is.
+    let threads = try int(options, "--threads", default: 1)
+    let shards = try int(options, "--shards", default: 8)
 
     var data = try Dataset.loadCSV(from: path, target: targetColumn(targetText))
     let loss = try chooseLoss(options["--loss"], for: data)
@@ -53,7 +57,8 @@ enum TrainCommand {
 
     print("training \(model) on \(train.count) rows of \(path), loss \(loss), optimizer \(optimizer.name)")
     let every = Swift.max(1, epochs / 20)
-    let trainingOptions = TrainingOptions(epochs: epochs, batchSize: batchSize, seed: seed, l2: l2)
+    let trainingOptions = TrainingOptions(
+      epochs: epochs, batchSize: batchSize, seed: seed, l2: l2, shards: shards, threads: threads)
     let history = try optimizer.train(model, on: train, loss: loss, options: trainingOptions) { r in
       guard r.epoch == 1 || r.epoch % every == 0 || r.epoch == epochs else { return }
       let accuracy = r.accuracy.map { String(format: "  accuracy %5.1f%%", 100 * $0) } ?? ""

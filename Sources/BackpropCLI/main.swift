@@ -26,6 +26,9 @@ let usage = """
                       --learning-rate LR     (default: 0.1 for sgd, 0.01 for adam)
                       --epochs 100  --batch-size B (default: all rows)
                       --l2 0  --seed 0  --test-fraction 0  --standardize yes
+                      --shards 8             pieces of each batch's gradient; the
+                                             result depends on it, never on --threads
+                      --threads 1            threads computing the pieces
                       --save model.json
     predict --model model.json --data FILE.csv [--target COLUMN]
                     one prediction per row on stdout; with a target column,

@@ -140,3 +140,86 @@ final class Lock: @unchecked Sendable {
     return try body()
   }
 }
+
+/// A thread of the operating system running one closure, joined explicitly:
+/// the worker threads of parallel training (`WorkerPool`).
+final class OSThread {
+  #if canImport(Darwin)
+    private var thread: pthread_t?
+  #else
+    private var thread = pthread_t()
+  #endif
+
+  /// Starts a thread that runs `body`.
+  init(_ body: @escaping @Sendable () -> Void) {
+    final class Context {
+      let body: @Sendable () -> Void
+      init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let context = Unmanaged.passRetained(Context(body)).toOpaque()
+    let status = pthread_create(
+      &thread, nil,
+      { raw in
+        #if canImport(Darwin)
+          let context = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
+        #else
+          guard let raw else { return nil }
+          let context = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
+        #endif
+        (context as? Context)?.body()
+        return nil
+      }, context)
+    precondition(status == 0, "Backprop: could not start a worker thread (error \(status))")
+  }
+
+  /// Waits for the thread to finish.
+  func join() {
+    #if canImport(Darwin)
+      if let thread { pthread_join(thread, nil) }
+    #else
+      pthread_join(thread, nil)
+    #endif
+  }
+}
+
+/// Gives the processor to another thread (a spinning worker's courtesy on a
+/// machine with fewer cores than threads).
+func yieldProcessor() {
+  sched_yield()
+}
+
+/// A condition variable with its mutex, for worker threads that have spun
+/// long enough and go to sleep.
+final class Condition: @unchecked Sendable {
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+  private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+  init() {
+    mutex = .allocate(capacity: 1)
+    mutex.initialize(to: pthread_mutex_t())
+    pthread_mutex_init(mutex, nil)
+    condition = .allocate(capacity: 1)
+    condition.initialize(to: pthread_cond_t())
+    pthread_cond_init(condition, nil)
+  }
+
+  deinit {
+    pthread_cond_destroy(condition)
+    condition.deallocate()
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  /// Runs `body` holding the mutex.
+  func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body()
+  }
+
+  /// Waits for a signal; call with the mutex held (inside ``withLock(_:)``).
+  func wait() { pthread_cond_wait(condition, mutex) }
+
+  /// Wakes every waiting thread; call with the mutex held.
+  func broadcast() { pthread_cond_broadcast(condition) }
+}

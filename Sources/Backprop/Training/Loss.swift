@@ -234,12 +234,20 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
     precondition(
       outputs.count == targets.count,
       "Backprop: \(outputs.count) output rows but \(targets.count) target rows")
+    return partialLoss(outputs, targets, batchCount: outputs.count)
+  }
+
+  /// The part of a batch loss that some of its examples contribute:
+  /// `Value.sum(perExample) * (1.0 / Double(batchCount))`, with `batchCount`
+  /// the size of the whole batch. Parallel training adds up such parts, one
+  /// per shard of the batch.
+  func partialLoss(_ outputs: [[Value]], _ targets: [[Double]], batchCount: Int) -> Value {
     var perExample: [Value] = []
     perExample.reserveCapacity(outputs.count)
     for (output, target) in zip(outputs, targets) {
       perExample.append(exampleLoss(output: output, target: target))
     }
-    return Value.sum(perExample) * (1.0 / Double(outputs.count))
+    return Value.sum(perExample) * (1.0 / Double(batchCount))
   }
 
   /// The loss of one example, with the checks of a validated target as

@@ -19,7 +19,7 @@ public func gradientNorm(_ parameters: [Value]) -> Double {
 }
 
 /// √(Σ xᵢ²), scaled when the plain sum would overflow or underflow.
-func euclideanNorm(_ xs: [Double]) -> Double {
+func euclideanNorm<C: Collection<Double>>(_ xs: C) -> Double {
   var largest = 0.0
   for x in xs {
     if x.isNaN { return .nan }

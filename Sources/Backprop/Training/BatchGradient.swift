@@ -1,0 +1,275 @@
+// The loss, outputs and gradient of one batch, for the training loop: on the
+// model's own tape, or split into shards that run on tapes of their own,
+// in parallel when there are threads for them.
+
+/// Computes a batch's loss, the model's outputs for its examples and the
+/// gradient of the loss with respect to the model's parameters (left in
+/// their `grad`).
+///
+/// **One shard** (``TrainingOptions/shards`` is 1, or the batch has one
+/// example): the batch loss is recorded on the model's tape as one graph and
+/// differentiated by one sweep, or, for the full batch, recorded once and
+/// replayed (``Recording``).
+///
+/// **S shards:** the batch is cut into S runs of consecutive examples, the
+/// first `B mod S` one example longer than the rest. Shard s has a tape of
+/// its own with a copy of the model (its *replica*); at each step the
+/// replica gets the model's parameter values, records (or replays) the part
+/// of the batch loss its examples contribute, `Σᵢ ℓᵢ · (1/B)` (shard 0 also
+/// the L2 penalty), and back-propagates it into the replica's parameters.
+/// Then the model's gradient is the shards' gradients added in shard order,
+/// g₀ + g₁ + … + g_{S−1}, and the loss their losses added in the same order.
+/// Each shard's arithmetic depends only on its examples and the parameters,
+/// and the sums run in a fixed order, so the result is bit for bit the same
+/// whichever threads ran the shards and however many there were.
+final class BatchGradient {
+  private let model: MLP
+  private let tape: Tape
+  private let data: Dataset
+  private let loss: Loss
+  private let l2: Double
+  private let l2IncludesBiases: Bool
+  private let replay: Bool
+  private let shardLimit: Int
+  private let parameters: ParameterBlock
+  private let penalised: [Value]
+  private let runner: any TaskRunner
+
+  /// One shard: the plain graph on the model's tape, recorded once for the
+  /// full batch.
+  private var fullBatch: Recording?
+  private var fullBatchOutputs: [[Value]] = []
+  /// Several shards: their replicas, made when first needed.
+  private var shards: [Shard] = []
+  /// The model's parameter values, copied once per step for the shards to
+  /// read (the model's tape is not touched by other threads).
+  private var parameterValues: [Double]
+
+  /// Prepares the batches of training `model` (whose parameters live on
+  /// `tape`) on `data`.
+  init(model: MLP, tape: Tape, data: Dataset, loss: Loss, options: TrainingOptions) {
+    self.model = model
+    self.tape = tape
+    self.data = data
+    self.loss = loss
+    l2 = options.l2
+    l2IncludesBiases = options.l2IncludesBiases
+    replay = options.replay
+    shardLimit = options.shards
+    parameters = ParameterBlock(model.parameters)
+    penalised = Self.penalised(model, includeBiases: options.l2IncludesBiases)
+    parameterValues = Array(repeating: 0, count: parameters.count)
+    let batch = Swift.min(options.batchSize ?? data.count, data.count)
+    runner = makeTaskRunner(threads: Swift.min(options.threads, options.shards, batch))
+  }
+
+  /// The parameters an L2 penalty applies to: all, or the weights only.
+  fileprivate static func penalised(_ model: MLP, includeBiases: Bool) -> [Value] {
+    includeBiases ? model.parameters : model.layers.flatMap { $0.neurons.flatMap(\.weights) }
+  }
+
+  /// The batch of the examples `rows` (positions in the data set): sets the
+  /// parameters' gradients to the gradient of the batch loss (when it is
+  /// finite), writes the outputs for `rows[k]` to `outputs[k]` and returns
+  /// the loss.
+  func evaluate(rows: ArraySlice<Int>, isFullBatch: Bool, outputs: inout [[Double]]) -> Double {
+    let shardCount = Swift.min(shardLimit, rows.count)
+    if shardCount == 1 {
+      return evaluateOnModelTape(rows: rows, isFullBatch: isFullBatch, outputs: &outputs)
+    }
+    return evaluateSharded(
+      rows: rows, shardCount: shardCount, isFullBatch: isFullBatch, outputs: &outputs)
+  }
+
+  /// The batch loss of `rows` recorded on `shardTape` with `replica`, as
+  /// the part `batchCount` examples' batch gets from them, plus the L2
+  /// penalty when `penalty` lists the parameters it applies to.
+  private func recordLoss(
+    of rows: ArraySlice<Int>, with replica: MLP, batchCount: Int, penalty: [Value]?
+  ) -> (total: Value, outputs: [[Value]]) {
+    let outputs = rows.map { replica(data.features[$0]) }
+    var total = loss.partialLoss(outputs, rows.map { data.targets[$0] }, batchCount: batchCount)
+    if let penalty, l2 > 0 { total = total + l2Penalty(penalty, coefficient: l2) }
+    return (total, outputs)
+  }
+
+  // MARK: One shard
+
+  private func evaluateOnModelTape(
+    rows: ArraySlice<Int>, isFullBatch: Bool, outputs: inout [[Double]]
+  ) -> Double {
+    if isFullBatch && replay {
+      // The same graph at every step: recorded once (in the scope `train`
+      // opens around the whole run) and replayed.
+      let total: Value
+      if let fullBatch {
+        total = fullBatch.replay()
+      } else {
+        // unowned: the recording is this object's, and its body runs only
+        // while this object does.
+        let recording = Recording(on: tape) { [unowned self] in
+          let (total, recorded) = self.recordLoss(
+            of: rows, with: self.model, batchCount: rows.count, penalty: self.penalised)
+          self.fullBatchOutputs = recorded
+          return total
+        }
+        fullBatch = recording
+        total = recording.output
+      }
+      let value = total.data
+      if value.isFinite { total.backward() }
+      Self.copy(fullBatchOutputs, to: &outputs)
+      return value
+    }
+    return tape.withCurrent {
+      tape.scope { () -> Double in
+        let (total, recorded) = recordLoss(
+          of: rows, with: model, batchCount: rows.count, penalty: penalised)
+        let value = total.data
+        if value.isFinite { total.backward() }
+        Self.copy(recorded, to: &outputs)
+        return value
+      }
+    }
+  }
+
+  /// Writes the data of `values[k]` to `outputs[k]`, in place.
+  private static func copy(_ values: [[Value]], to outputs: inout [[Double]]) {
+    for (k, row) in values.enumerated() {
+      for (j, v) in row.enumerated() { outputs[k][j] = v.data }
+    }
+  }
+
+  // MARK: Several shards
+
+  private func evaluateSharded(
+    rows: ArraySlice<Int>, shardCount: Int, isFullBatch: Bool, outputs: inout [[Double]]
+  ) -> Double {
+    while shards.count < shardCount {
+      shards.append(Shard(replicating: model, penaltyIncludesBiases: l2IncludesBiases))
+    }
+    parameters.withBuffers { data, _ in
+      for k in 0..<data.count { parameterValues[k] = data[k] }
+    }
+    let batchCount = rows.count
+    let base = batchCount / shardCount
+    let longer = batchCount % shardCount
+    let start = rows.startIndex
+    func range(of s: Int) -> Range<Int> {
+      let lower = start + s * base + Swift.min(s, longer)
+      return lower..<(lower + base + (s < longer ? 1 : 0))
+    }
+    let values = parameterValues
+    let useReplay = isFullBatch && replay
+    runner.run(tasks: shardCount) { s in
+      let shard = shards[s]
+      shard.run(
+        rows: rows[range(of: s)], parameterValues: values, replay: useReplay,
+        includesPenalty: s == 0
+      ) { [unowned self] rows, replica, penalty in
+        self.recordLoss(of: rows, with: replica, batchCount: batchCount, penalty: penalty)
+      }
+    }
+    // The reduction, in shard order whatever ran where.
+    var total = 0.0
+    parameters.withBuffers { _, grad in
+      for s in 0..<shardCount {
+        let shard = shards[s]
+        total = s == 0 ? shard.loss : total + shard.loss
+        shard.parameters.withBuffers { _, shardGrad in
+          if s == 0 {
+            for k in 0..<grad.count { grad[k] = shardGrad[k] }
+          } else {
+            for k in 0..<grad.count { grad[k] += shardGrad[k] }
+          }
+        }
+        let offset = range(of: s).lowerBound - start
+        let width = model.outputSize
+        for (k, v) in shard.outputValues.enumerated() { outputs[offset + k / width][k % width] = v }
+      }
+    }
+    return total
+  }
+}
+
+/// A shard's tape, its copy of the model, and what its last step gave.
+/// Only the thread running the shard touches it during a step.
+private final class Shard {
+  let tape = Tape()
+  let replica: MLP
+  let parameters: ParameterBlock
+  let penalised: [Value]
+  /// The full-batch graph of this shard's examples, recorded once.
+  private var recording: Recording?
+  private var recordedOutputs: [[Value]] = []
+  /// The shard's part of the batch loss in its last step.
+  private(set) var loss = 0.0
+  /// The model's outputs for the shard's examples in its last step, row
+  /// after row.
+  private(set) var outputValues: [Double] = []
+
+  init(replicating model: MLP, penaltyIncludesBiases: Bool) {
+    let tape = self.tape
+    replica = tape.withCurrent {
+      MLP(
+        layers: model.layers.map { layer in
+          Layer(
+            neurons: layer.neurons.map { n in
+              Neuron(
+                weights: n.weights.map { Value($0.data) }, bias: Value(n.bias.data),
+                activation: n.activation)
+            })
+        })
+    }
+    parameters = ParameterBlock(replica.parameters)
+    penalised = BatchGradient.penalised(replica, includeBiases: penaltyIncludesBiases)
+  }
+
+  /// One step: sets the replica's parameters to `parameterValues`, zeroes
+  /// their gradients, records (or replays) the shard's loss with `record`
+  /// and back-propagates it.
+  func run(
+    rows: ArraySlice<Int>, parameterValues: [Double], replay: Bool, includesPenalty: Bool,
+    record: @escaping (ArraySlice<Int>, MLP, [Value]?) -> (total: Value, outputs: [[Value]])
+  ) {
+    parameters.withBuffers { data, grad in
+      for k in 0..<data.count { data[k] = parameterValues[k] }
+      grad.update(repeating: 0)
+    }
+    let penalty = includesPenalty ? penalised : nil
+    if replay {
+      let total: Value
+      if let recording {
+        total = recording.replay()
+      } else {
+        let recording = Recording(on: tape) { [unowned self] in
+          let (total, outputs) = record(rows, self.replica, penalty)
+          self.recordedOutputs = outputs
+          return total
+        }
+        self.recording = recording
+        total = recording.output
+      }
+      finish(total, recordedOutputs)
+      return
+    }
+    tape.withCurrent {
+      tape.scope {
+        let (total, outputs) = record(rows, replica, penalty)
+        finish(total, outputs)
+      }
+    }
+  }
+
+  private func finish(_ total: Value, _ outputs: [[Value]]) {
+    loss = total.data
+    if loss.isFinite { total.backward() }
+    let width = outputs.first?.count ?? 0
+    if outputValues.count != outputs.count * width {
+      outputValues = Array(repeating: 0, count: outputs.count * width)
+    }
+    for (k, row) in outputs.enumerated() {
+      for (j, v) in row.enumerated() { outputValues[k * width + j] = v.data }
+    }
+  }
+}
