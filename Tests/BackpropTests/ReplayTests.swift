@@ -152,6 +152,20 @@ struct ReplayTests {
     }
   }
 
+  /// A body that records more than a window of leaves before its graph.
+  @Test func aWindowOfLeavesOnly() {
+    Tape.scope {
+      var leaves: [Value] = []
+      let recording = Recording {
+        leaves = (0..<1_500).map { Value(Double($0)) }
+        return Value.sum(leaves) * 2
+      }
+      #expect(recording.output.data == 2 * 1_124_250)
+      leaves[0].data = 1_000
+      #expect(recording.replay().data == 2 * 1_125_250)
+    }
+  }
+
   @Test func theDocumentedExample() {
     Tape.scope {
       let w = Value(0.5)

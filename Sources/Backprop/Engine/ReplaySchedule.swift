@@ -33,15 +33,17 @@
 /// op (and, for dot products, one length), each recomputed by a loop made
 /// for that op.
 struct ReplaySchedule {
-  /// A run of `count` entries of `nodes` from `start`, all with op `op`.
-  /// In a run that `sharesInputs`, every four consecutive nodes are dot
-  /// products Σ wₖxₖ with the same xₖ and each with its wₖ consecutive
-  /// nodes: four neurons of one layer.
+  /// A run of `count` entries of `nodes` from `start`, all with op `op`,
+  /// or with ops of every kind when `op` is nil (nodes that share a level
+  /// with no other node of their op, such as the links of a chain). In a
+  /// run that `sharesInputs`, every four consecutive nodes are dot products
+  /// Σ wₖxₖ with the same xₖ and each with its wₖ consecutive nodes: four
+  /// neurons of one layer.
   struct Run {
-    var op: OpCode
-    var start: Int
-    var count: Int
+    var op: OpCode?
     var sharesInputs = false
+    var start: UInt32
+    var count: UInt32
   }
 
   /// The recorded interior nodes, in the order to recompute them.
@@ -53,61 +55,107 @@ struct ReplaySchedule {
   static let window = 512
 
   /// The schedule of the nodes `first...last` of `s`.
+  ///
+  /// - Complexity: O(n · d) for n nodes, d the number of different ops (and
+  ///   dot-product lengths) in a level: a counting sort by level, then a
+  ///   pass per op.
   init(_ s: borrowing TapeStorage, first: Int, through last: Int) {
     guard first <= last else { return }
     nodes.reserveCapacity(last - first + 1)
-    var level = [Int](repeating: 0, count: Self.window)
-    var byLevel: [[UInt32]] = []
+    let op = s.op
+    let rhs = s.rhs
+    let window = Self.window
+    // Per node of a window: its level (0 for a leaf) and its run key (op,
+    // and length for a dot product); the window's nodes sorted by level,
+    // and where each level starts in that order. Raw scratch memory: these
+    // loops touch every node and operand, and array writes would check
+    // uniqueness and bounds at each step.
+    let scratch = UnsafeMutablePointer<Int>.allocate(capacity: 5 * window + 4)
+    defer { scratch.deallocate() }
+    let level = scratch
+    let key = scratch + window
+    let byLevel = scratch + 2 * window
+    let levelStart = scratch + 3 * window
+    let next = scratch + 4 * window + 2
+    var keys: [Int] = []
+    var group: [UInt32] = []
     var windowStart = first
     while windowStart <= last {
-      let windowEnd = Swift.min(windowStart + Self.window, last + 1)
+      let size = Swift.min(window, last + 1 - windowStart)
       var deepest = 0
-      for i in windowStart..<windowEnd {
-        guard s.op[i] != .leaf else {
-          level[i - windowStart] = 0
+      for r in 0..<size {
+        let i = windowStart + r
+        let code = op[i]
+        guard code != .leaf else {
+          level[r] = 0
           continue
         }
         var l = 0
         s.forEachOperand(of: i) { j in
           if j >= windowStart { l = Swift.max(l, level[j - windowStart]) }
         }
-        level[i - windowStart] = l + 1
+        level[r] = l + 1
         deepest = Swift.max(deepest, l + 1)
-        while byLevel.count <= l { byLevel.append([]) }
-        byLevel[l].append(UInt32(truncatingIfNeeded: i))
+        let length = code == .dot || code == .dotConstant ? Int(rhs[i]) : 0
+        key[r] = length << 8 | Int(code.rawValue)
       }
-      for l in 0..<deepest {
-        append(level: byLevel[l], s)
-        byLevel[l].removeAll(keepingCapacity: true)
+      guard deepest > 0 else {  // leaves only
+        windowStart += size
+        continue
       }
-      windowStart = windowEnd
+      // Counting sort of the interior nodes by level, stable.
+      for l in 0...(deepest + 1) { levelStart[l] = 0 }
+      for r in 0..<size where level[r] > 0 { levelStart[level[r] + 1] += 1 }
+      for l in 1...(deepest + 1) { levelStart[l] += levelStart[l - 1] }
+      next.update(from: levelStart, count: deepest + 2)
+      for r in 0..<size where level[r] > 0 {
+        byLevel[next[level[r]]] = r
+        next[level[r]] += 1
+      }
+      // Each level: a run per key, in the order the keys first appear.
+      for l in 1...deepest {
+        let members = levelStart[l]..<levelStart[l + 1]
+        keys.removeAll(keepingCapacity: true)
+        for m in members where !keys.contains(key[byLevel[m]]) { keys.append(key[byLevel[m]]) }
+        for k in keys {
+          group.removeAll(keepingCapacity: true)
+          for m in members where key[byLevel[m]] == k {
+            group.append(UInt32(truncatingIfNeeded: windowStart + byLevel[m]))
+          }
+          appendRun(&group, s)
+        }
+      }
+      windowStart += size
     }
   }
 
-  /// Appends the nodes of one level as runs: grouped by op, and dot
-  /// products also by length; in recording order within a run.
-  private mutating func append(level members: [UInt32], _ s: borrowing TapeStorage) {
-    var groups: [Int: [UInt32]] = [:]
-    for i in members {
-      let code = s.op[Int(i)]
-      let length = code == .dot || code == .dotConstant ? Int(s.rhs[Int(i)]) : 0
-      groups[length << 8 | Int(code.rawValue), default: []].append(i)
-    }
-    for key in groups.keys.sorted() {
-      guard var group = groups[key], let code = OpCode(rawValue: UInt8(key & 0xff)) else {
-        continue
+  /// Appends `group`, nodes of one level and one op (and, for dot products,
+  /// one length), as a run; for dot products, first the fours that are
+  /// neurons of one layer as a run of their own.
+  private mutating func appendRun(_ group: inout [UInt32], _ s: borrowing TapeStorage) {
+    let code = s.op[Int(group[0])]
+    if code == .dot {
+      let neurons = Self.neuronQuads(&group, s)
+      if !neurons.isEmpty {
+        append(neurons, op: code, sharesInputs: true)
       }
-      if code == .dot {
-        let neurons = Self.neuronQuads(&group, s)
-        if !neurons.isEmpty {
-          runs.append(Run(op: code, start: nodes.count, count: neurons.count, sharesInputs: true))
-          nodes.append(contentsOf: neurons)
-        }
-        if group.isEmpty { continue }
-      }
-      runs.append(Run(op: code, start: nodes.count, count: group.count))
-      nodes.append(contentsOf: group)
+      if group.isEmpty { return }
     }
+    if group.count == 1, let last = runs.last, last.op == nil {
+      // One node alone: onto the mixed run before it.
+      runs[runs.count - 1].count += 1
+      nodes.append(group[0])
+      return
+    }
+    append(group, op: group.count == 1 ? nil : code, sharesInputs: false)
+  }
+
+  private mutating func append(_ members: [UInt32], op: OpCode?, sharesInputs: Bool) {
+    runs.append(
+      Run(
+        op: op, sharesInputs: sharesInputs, start: UInt32(truncatingIfNeeded: nodes.count),
+        count: UInt32(truncatingIfNeeded: members.count)))
+    nodes.append(contentsOf: members)
   }
 
   /// Takes out of `group` (dot products of one length) as many fours as
@@ -168,12 +216,16 @@ extension TapeStorage {
     schedule.nodes.withUnsafeBufferPointer { nodes in
       guard let nodes = nodes.baseAddress else { return }
       for run in schedule.runs {
+        let start = Int(run.start)
+        let count = Int(run.count)
         if run.sharesInputs {
-          for k in stride(from: run.start, to: run.start + run.count, by: 4) {
+          for k in stride(from: start, to: start + count, by: 4) {
             columns.neurons4(nodes + k)
           }
+        } else if let op = run.op {
+          columns.recompute(op, nodes + start, count: count)
         } else {
-          columns.recompute(run.op, nodes + run.start, count: run.count)
+          for k in start..<(start + count) { columns.recompute(Int(nodes[k])) }
         }
       }
     }

@@ -38,7 +38,8 @@ final class BatchGradient {
   /// One shard: the plain graph on the model's tape, recorded once for the
   /// full batch.
   private var fullBatch: Recording?
-  private var fullBatchOutputs: [[Value]] = []
+  /// The full-batch recording's output nodes, row after row.
+  private var fullBatchOutputs: [UInt32] = []
   /// Several shards: their replicas, made when first needed.
   private var shards: [Shard] = []
   /// The model's parameter values, copied once per step for the shards to
@@ -70,9 +71,9 @@ final class BatchGradient {
 
   /// The batch of the examples `rows` (positions in the data set): sets the
   /// parameters' gradients to the gradient of the batch loss (when it is
-  /// finite), writes the outputs for `rows[k]` to `outputs[k]` and returns
-  /// the loss.
-  func evaluate(rows: ArraySlice<Int>, isFullBatch: Bool, outputs: inout [[Double]]) -> Double {
+  /// finite), writes the outputs for `rows[k]` to row k of `outputs` (the
+  /// model's outputs, row after row) and returns the loss.
+  func evaluate(rows: ArraySlice<Int>, isFullBatch: Bool, outputs: inout [Double]) -> Double {
     let shardCount = Swift.min(shardLimit, rows.count)
     if shardCount == 1 {
       return evaluateOnModelTape(rows: rows, isFullBatch: isFullBatch, outputs: &outputs)
@@ -86,17 +87,26 @@ final class BatchGradient {
   /// penalty when `penalty` lists the parameters it applies to.
   private func recordLoss(
     of rows: ArraySlice<Int>, with replica: MLP, batchCount: Int, penalty: [Value]?
-  ) -> (total: Value, outputs: [[Value]]) {
+  ) -> (total: Value, outputs: [UInt32]) {
     let outputs = rows.map { replica(data.features[$0]) }
     var total = loss.partialLoss(outputs, rows.map { data.targets[$0] }, batchCount: batchCount)
     if let penalty, l2 > 0 { total = total + l2Penalty(penalty, coefficient: l2) }
-    return (total, outputs)
+    return (total, outputs.flatMap { $0.map(\.index) })
+  }
+
+  /// Writes the data of the nodes `nodes` of `tape` to `outputs` from
+  /// `offset` on. The nodes are live: the caller recorded them.
+  fileprivate static func read(
+    _ nodes: [UInt32], of tape: Tape, into outputs: inout [Double], at offset: Int
+  ) {
+    let data = tape.storage.data
+    for (k, i) in nodes.enumerated() { outputs[offset + k] = data[Int(i)] }
   }
 
   // MARK: One shard
 
   private func evaluateOnModelTape(
-    rows: ArraySlice<Int>, isFullBatch: Bool, outputs: inout [[Double]]
+    rows: ArraySlice<Int>, isFullBatch: Bool, outputs: inout [Double]
   ) -> Double {
     if isFullBatch && replay {
       // The same graph at every step: recorded once (in the scope `train`
@@ -118,7 +128,7 @@ final class BatchGradient {
       }
       let value = total.data
       if value.isFinite { total.backward() }
-      Self.copy(fullBatchOutputs, to: &outputs)
+      Self.read(fullBatchOutputs, of: tape, into: &outputs, at: 0)
       return value
     }
     return tape.withCurrent {
@@ -127,23 +137,16 @@ final class BatchGradient {
           of: rows, with: model, batchCount: rows.count, penalty: penalised)
         let value = total.data
         if value.isFinite { total.backward() }
-        Self.copy(recorded, to: &outputs)
+        Self.read(recorded, of: tape, into: &outputs, at: 0)
         return value
       }
-    }
-  }
-
-  /// Writes the data of `values[k]` to `outputs[k]`, in place.
-  private static func copy(_ values: [[Value]], to outputs: inout [[Double]]) {
-    for (k, row) in values.enumerated() {
-      for (j, v) in row.enumerated() { outputs[k][j] = v.data }
     }
   }
 
   // MARK: Several shards
 
   private func evaluateSharded(
-    rows: ArraySlice<Int>, shardCount: Int, isFullBatch: Bool, outputs: inout [[Double]]
+    rows: ArraySlice<Int>, shardCount: Int, isFullBatch: Bool, outputs: inout [Double]
   ) -> Double {
     while shards.count < shardCount {
       shards.append(Shard(replicating: model, penaltyIncludesBiases: l2IncludesBiases))
@@ -183,9 +186,8 @@ final class BatchGradient {
             for k in 0..<grad.count { grad[k] += shardGrad[k] }
           }
         }
-        let offset = range(of: s).lowerBound - start
-        let width = model.outputSize
-        for (k, v) in shard.outputValues.enumerated() { outputs[offset + k / width][k % width] = v }
+        let offset = (range(of: s).lowerBound - start) * model.outputSize
+        for (k, v) in shard.outputValues.enumerated() { outputs[offset + k] = v }
       }
     }
     return total
@@ -201,7 +203,7 @@ private final class Shard {
   let penalised: [Value]
   /// The full-batch graph of this shard's examples, recorded once.
   private var recording: Recording?
-  private var recordedOutputs: [[Value]] = []
+  private var recordedOutputs: [UInt32] = []
   /// The shard's part of the batch loss in its last step.
   private(set) var loss = 0.0
   /// The model's outputs for the shard's examples in its last step, row
@@ -230,7 +232,7 @@ private final class Shard {
   /// and back-propagates it.
   func run(
     rows: ArraySlice<Int>, parameterValues: [Double], replay: Bool, includesPenalty: Bool,
-    record: @escaping (ArraySlice<Int>, MLP, [Value]?) -> (total: Value, outputs: [[Value]])
+    record: @escaping (ArraySlice<Int>, MLP, [Value]?) -> (total: Value, outputs: [UInt32])
   ) {
     parameters.withBuffers { data, grad in
       for k in 0..<data.count { data[k] = parameterValues[k] }
@@ -261,15 +263,12 @@ private final class Shard {
     }
   }
 
-  private func finish(_ total: Value, _ outputs: [[Value]]) {
+  private func finish(_ total: Value, _ outputs: [UInt32]) {
     loss = total.data
     if loss.isFinite { total.backward() }
-    let width = outputs.first?.count ?? 0
-    if outputValues.count != outputs.count * width {
-      outputValues = Array(repeating: 0, count: outputs.count * width)
+    if outputValues.count != outputs.count {
+      outputValues = Array(repeating: 0, count: outputs.count)
     }
-    for (k, row) in outputs.enumerated() {
-      for (j, v) in row.enumerated() { outputValues[k * width + j] = v.data }
-    }
+    BatchGradient.read(outputs, of: tape, into: &outputValues, at: 0)
   }
 }

@@ -322,6 +322,12 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// - Returns: Whether the predicted class is the target's, or `nil` for
   ///   ``sumOfSquares``, ``meanSquaredError`` and ``halfMeanSquaredError``.
   public func isCorrect(output: [Double], target: [Double]) -> Bool? {
+    isCorrect(output: output[...], target: target)
+  }
+
+  /// ``isCorrect(output:target:)`` for outputs that are part of a larger
+  /// buffer (the training loop's, with every example's outputs in a row).
+  func isCorrect(output: ArraySlice<Double>, target: [Double]) -> Bool? {
     switch self {
     case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
       return nil
@@ -343,12 +349,15 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
     }
   }
 
-  /// The index of the first largest non-NaN entry, or `nil` if there is none.
-  private static func argmax(_ xs: [Double]) -> Int? {
+  /// The position (from 0) of the first largest non-NaN entry, or `nil` if
+  /// there is none.
+  private static func argmax(_ xs: some Collection<Double>) -> Int? {
     var best: Int? = nil
+    var largest = 0.0
     for (i, x) in xs.enumerated() where !x.isNaN {
-      if let b = best, !(x > xs[b]) { continue }
+      if best != nil, !(x > largest) { continue }
       best = i
+      largest = x
     }
     return best
   }

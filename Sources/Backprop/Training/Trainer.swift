@@ -199,8 +199,8 @@ public func train<O: Optimizer>(
   var reports: [EpochReport] = []
   var iterations = 0
   // Buffers reused at every step: the batch's outputs and the gradient.
-  var outputs = Array(
-    repeating: Array(repeating: 0.0, count: model.outputSize), count: batchSize)
+  let width = model.outputSize
+  var outputs = Array(repeating: 0.0, count: batchSize * width)
   var gradient = Array(repeating: 0.0, count: parameters.count)
 
   // Everything recorded during training (the full-batch recording) is
@@ -254,7 +254,8 @@ public func train<O: Optimizer>(
         updates += 1
         lossSum += batchLoss * Double(rows.count)
         for (k, row) in rows.enumerated() {
-          if let right = loss.isCorrect(output: outputs[k], target: data.targets[row]) {
+          let output = outputs[(k * width)..<((k + 1) * width)]
+          if let right = loss.isCorrect(output: output, target: data.targets[row]) {
             judged += 1
             if right { correct += 1 }
           }

@@ -21,14 +21,24 @@ enum MLPBenchmark {
     let handTimes = measure(runs: runs) { handLosses = HandWrittenTraining.run() }
 
     var engineLosses: [Double] = []
-    var nodesPerStep = 0
-    let engineTimes = try measureEngine(data, runs: runs, replay: true, losses: &engineLosses, nodes: &nodesPerStep)
+    let engineTimes = try measureEngine(data, runs: runs, replay: true, losses: &engineLosses)
     var recordingLosses: [Double] = []
-    let recordingTimes = try measureEngine(data, runs: runs, replay: false, losses: &recordingLosses, nodes: &nodesPerStep)
+    let recordingTimes = try measureEngine(data, runs: runs, replay: false, losses: &recordingLosses)
+    // Parallel training: the batch in 8 shards, on one thread and on two.
+    var shardedLosses: [[Double]] = []
+    var shardedTimes: [Timings] = []
+    for threads in [1, 2] {
+      var losses: [Double] = []
+      shardedTimes.append(
+        try measureEngine(data, runs: runs, replay: true, shards: 8, threads: threads, losses: &losses))
+      shardedLosses.append(losses)
+    }
+    let nodesPerStep = try countNodesPerStep(data)
 
     let worst = zip(engineLosses + recordingLosses, handLosses + handLosses).map { abs($0 - $1) / abs($1) }.max() ?? .nan
     let reference = MicrogradDemo.referenceCurve.map(\.loss)
     let worstReference = zip(engineLosses, reference).map { abs($0 - $1) / abs($1) }.max() ?? .nan
+    let worstSharded = zip(shardedLosses[0], handLosses).map { abs($0 - $1) / abs($1) }.max() ?? .nan
     let nodes = nodesPerStep * steps
     func line(_ name: String, _ t: Timings) -> String {
       "\(name) median \(formatTime(t.median))  min \(formatTime(t.min))  max \(formatTime(t.max))  \(format(t.median / Double(nodes) * 1e9, 1)) ns/node"
@@ -38,18 +48,24 @@ enum MLPBenchmark {
     print(line("hand-written back-propagation       ", handTimes))
     print("ratio engine/hand-written \(format(engineTimes.median / handTimes.median, 2)) with replay, \(format(recordingTimes.median / handTimes.median, 2)) without")
     print("losses: engine vs hand-written worst relative difference \(String(format: "%.1e", worst)); vs micrograd's printed curve \(String(format: "%.1e", worstReference))")
+    print("")
+    print("parallel training: the batch in 8 shards, replayed (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+    print(line("engine, 8 shards, 1 thread          ", shardedTimes[0]))
+    print(line("engine, 8 shards, 2 threads         ", shardedTimes[1]))
+    let identical = shardedLosses[0].map(\.bitPattern) == shardedLosses[1].map(\.bitPattern)
+    print("speed-up from 2 threads \(format(shardedTimes[0].median / shardedTimes[1].median, 2)); ratio to hand-written \(format(shardedTimes[1].median / handTimes.median, 2)); 1 and 2 threads \(identical ? "bit-identical" : "DIFFER"); vs hand-written \(String(format: "%.1e", worstSharded))")
   }
 }
 
 extension MLPBenchmark {
-  /// Times `train` on the workload, with or without replay.
+  /// Times `train` on the workload with the given options.
   static func measureEngine(
-    _ data: Dataset, runs: Int, replay: Bool, losses: inout [Double], nodes: inout Int
+    _ data: Dataset, runs: Int, replay: Bool, shards: Int = 1, threads: Int = 1,
+    losses: inout [Double]
   ) throws -> Timings {
     let tape = Tape()
     var failure: Error?
     var result: [Double] = []
-    var count = 0
     let times = measure(runs: runs) {
       do {
         try tape.withCurrent {
@@ -60,14 +76,9 @@ extension MLPBenchmark {
             schedule: .linearDecay(final: 0.1, steps: steps))
           let reports = try train(
             model, on: data, loss: .hinge, optimizer: &sgd,
-            options: TrainingOptions(epochs: steps, l2: 1e-4, replay: replay))
+            options: TrainingOptions(
+              epochs: steps, l2: 1e-4, replay: replay, shards: shards, threads: threads))
           result = reports.map(\.loss)
-          count = tape.scope { () -> Int in
-            let before = tape.count
-            let outputs = data.features.map { model($0) }
-            _ = Loss.hinge(outputs, data.targets) + l2Penalty(model, coefficient: 1e-4)
-            return tape.count - before
-          }
         }
         tape.removeAll(keepingCapacity: true)
       } catch {
@@ -76,8 +87,20 @@ extension MLPBenchmark {
     }
     if let failure { throw failure }
     losses = result
-    nodes = count
     return times
+  }
+
+  /// The nodes one step of the workload records.
+  static func countNodesPerStep(_ data: Dataset) throws -> Int {
+    let tape = Tape()
+    return try tape.withCurrent {
+      let model = MLP(inputSize: 2, layerSizes: [16, 16, 1], activation: .relu)
+      try model.setParameterValues(MicrogradDemo.initialParameters)
+      let before = tape.count
+      let outputs = data.features.map { model($0) }
+      _ = Loss.hinge(outputs, data.targets) + l2Penalty(model, coefficient: 1e-4)
+      return tape.count - before
+    }
   }
 }
 
