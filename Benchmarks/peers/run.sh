@@ -48,6 +48,7 @@ median() { echo "$bench" | grep "$1" | sed -E 's/.*median ([0-9.]+) (ms|s|µs).*
 hand=$(median "hand-written back-propagation")
 replayed=$(median "engine, recorded once and replayed")
 recorded=$(median "engine, recorded again at each step")
+parallel=$(median "engine, 8 shards, 2 threads")
 
 echo
 printf '%-46s %14s %14s  %s\n' "system (micrograd's demo workload)" "100 steps (s)" "× hand Swift" "loss at last step"
@@ -60,4 +61,5 @@ while IFS=$'\t' read -r name seconds steps first last; do
 done < "$results"
 printf '%-46s %14.6f %14.2f\n' "Backprop, recorded once and replayed" "$replayed" "$(awk -v a="$replayed" -v b="$hand" 'BEGIN { print a / b }')"
 printf '%-46s %14.6f %14.2f\n' "Backprop, recorded again at each step" "$recorded" "$(awk -v a="$recorded" -v b="$hand" 'BEGIN { print a / b }')"
+printf '%-46s %14.6f %14.2f\n' "Backprop, replayed, 8 shards on 2 threads" "$parallel" "$(awk -v a="$parallel" -v b="$hand" 'BEGIN { print a / b }')"
 printf '%-46s %14.6f %14.2f\n' "hand-written back-propagation in Swift" "$hand" 1

@@ -157,11 +157,11 @@ struct BatchGradientTests {
     func gradient(shards: Int) throws -> [Double] {
       try Tape.scope {
         let model = MLP(inputSize: 3, layerSizes: [6, 3], activation: .tanh, seed: 1)
-        var capture = GradientCapture(try SGD(parameters: model.parameters, learningRate: 0.1))
+        var capture = StepRecorder(try SGD(parameters: model.parameters, learningRate: 0.1))
         try train(
           model, on: data, loss: .softmaxCrossEntropy, optimizer: &capture,
           options: TrainingOptions(epochs: 1, l2: 1e-3, shards: shards, threads: shards > 1 ? 2 : 1))
-        return capture.first
+        return capture.gradients[0]
       }
     }
     let whole = try gradient(shards: 1)
@@ -211,7 +211,8 @@ struct BatchGradientTests {
       features: (0..<12).map { [Double($0), 1] }, targets: (0..<12).map { [Double($0)] })
     try Tape.scope {
       let model = MLP(inputSize: 2, layerSizes: [1], activation: .linear, seed: 1)
-      var capture = GradientCapture(try SGD(parameters: model.parameters, learningRate: 0.5))
+      let initial = model.parameterValues
+      var capture = StepRecorder(try SGD(parameters: model.parameters, learningRate: 0.5))
       #expect(throws: TrainingError.self) {
         try train(
           model, on: data, loss: .meanSquaredError, optimizer: &capture,
@@ -221,7 +222,7 @@ struct BatchGradientTests {
       // The parameters are those of the last step that was applied.
       let finite = model.parameterValues.allSatisfy { $0.isFinite }
       #expect(finite)
-      #expect(model.parameterValues == capture.lastParameters)
+      #expect(model.parameterValues == (capture.snapshots.last ?? initial))
     }
   }
 
@@ -240,31 +241,4 @@ struct BatchGradientTests {
       }
     }
   }
-}
-
-/// An optimiser that applies SGD and keeps the first gradient it was given
-/// and the parameters after its last update.
-private struct GradientCapture: Optimizer {
-  var base: SGD
-  var first: [Double] = []
-  var lastParameters: [Double] = []
-
-  init(_ base: SGD) {
-    self.base = base
-    lastParameters = base.parameters.map(\.data)
-  }
-
-  var parameters: [Value] { base.parameters }
-  var learningRate: Double { base.learningRate }
-  var schedule: LearningRateSchedule { base.schedule }
-  var stepCount: Int { base.stepCount }
-  var state: OptimizerState { base.state }
-
-  mutating func step() {
-    if first.isEmpty { first = base.parameters.map(\.grad) }
-    base.step()
-    lastParameters = base.parameters.map(\.data)
-  }
-
-  mutating func restore(from state: OptimizerState) throws { try base.restore(from: state) }
 }

@@ -353,3 +353,32 @@ func expectCorrectDerivative(
     }
   }
 }
+
+// MARK: - Optimisers that watch
+
+/// An optimiser that applies `Base`'s updates and records, for every step,
+/// the gradients it was given and the parameters it left: a window on each
+/// iteration of a training run.
+struct StepRecorder<Base: Optimizer>: Optimizer {
+  var base: Base
+  /// The parameters' gradients at each step, before its update.
+  var gradients: [[Double]] = []
+  /// The parameters after each step.
+  var snapshots: [[Double]] = []
+
+  init(_ base: Base) { self.base = base }
+
+  var parameters: [Value] { base.parameters }
+  var learningRate: Double { base.learningRate }
+  var schedule: LearningRateSchedule { base.schedule }
+  var stepCount: Int { base.stepCount }
+  var state: OptimizerState { base.state }
+
+  mutating func step() {
+    gradients.append(base.parameters.map(\.grad))
+    base.step()
+    snapshots.append(base.parameters.map(\.data))
+  }
+
+  mutating func restore(from state: OptimizerState) throws { try base.restore(from: state) }
+}

@@ -13,33 +13,6 @@ import Testing
 /// The bit patterns of `xs`, so that `==` means bit for bit (and NaN == NaN).
 private func bits(_ xs: [Double]) -> [UInt64] { xs.map(\.bitPattern) }
 
-/// An optimiser that applies `Base`'s updates and records, for every step,
-/// the gradients it was given and the parameters it left: a window on each
-/// iteration of a training run.
-private struct Recording<Base: Optimizer>: Optimizer {
-  var base: Base
-  /// The parameters' gradients at each step, before its update.
-  var gradients: [[Double]] = []
-  /// The parameters after each step.
-  var snapshots: [[Double]] = []
-
-  init(_ base: Base) { self.base = base }
-
-  var parameters: [Value] { base.parameters }
-  var learningRate: Double { base.learningRate }
-  var schedule: LearningRateSchedule { base.schedule }
-  var stepCount: Int { base.stepCount }
-  var state: OptimizerState { base.state }
-
-  mutating func step() {
-    gradients.append(base.parameters.map(\.grad))
-    base.step()
-    snapshots.append(base.parameters.map(\.data))
-  }
-
-  mutating func restore(from state: OptimizerState) throws { try base.restore(from: state) }
-}
-
 /// A noise-free regression y = 0.5·x₁ − x₂ + 0.25 with x uniform in [−1, 1]².
 private func linearData(count: Int, seed: UInt64) throws -> Dataset {
   var rng = SeededGenerator(seed: seed)
@@ -272,7 +245,7 @@ struct TrainerTests {
       let data = try linearData(count: 8, seed: 1)
       let model = MLP(inputSize: 2, layerSizes: [1], activation: .linear, seed: 1)
       let initial = model.parameterValues
-      var sgd = Recording(try SGD(parameters: model.parameters, learningRate: 1e3))
+      var sgd = StepRecorder(try SGD(parameters: model.parameters, learningRate: 1e3))
       var reports: [EpochReport] = []
       let options = TrainingOptions(epochs: 10_000, batchSize: batchSize, shuffle: false)
       let error = #expect(throws: TrainingError.self) {
@@ -323,7 +296,7 @@ struct TrainerTests {
       let data = try Dataset(
         features: [[0.5, -0.5], [0.25, 1], [1e200, 1e200], [0, 1]], labels: [1, 0, 1, 0])
       let model = MLP(inputSize: 2, layerSizes: [1], activation: .linear, seed: 2)
-      var sgd = Recording(try SGD(parameters: model.parameters, learningRate: 0.1))
+      var sgd = StepRecorder(try SGD(parameters: model.parameters, learningRate: 0.1))
       var calls = 0
       let error = #expect(throws: TrainingError.self) {
         try train(
@@ -424,7 +397,7 @@ struct TrainerTests {
       let data = try Dataset(features: features, labels: (0..<n).map { 10 + Double($0) })
       let model = MLP(inputSize: n, layerSizes: [1], activation: .linear, seed: 6)
       let initial = model.parameterValues
-      var sgd = Recording(try SGD(parameters: model.parameters, learningRate: 0.01))
+      var sgd = StepRecorder(try SGD(parameters: model.parameters, learningRate: 0.01))
       let epochs = 3
       let reports = try train(
         model, on: data, loss: .meanSquaredError, optimizer: &sgd,
@@ -607,7 +580,7 @@ struct TrainerTests {
         let model = MLP(
           inputSize: 2, layerSizes: [3, 2, 1], activation: .tanh, bias: 0.3, seed: 14)
         let start = model.parameterValues
-        var sgd = Recording(try SGD(parameters: model.parameters, learningRate: 0.1))
+        var sgd = StepRecorder(try SGD(parameters: model.parameters, learningRate: 0.1))
         let reports = try train(
           model, on: data, loss: .meanSquaredError, optimizer: &sgd,
           options: TrainingOptions(epochs: 1, l2: l2, l2IncludesBiases: includeBiases))

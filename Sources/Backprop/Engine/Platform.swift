@@ -118,29 +118,6 @@ func setThreadLocalObject(_ object: AnyObject?) {
   if let old { Unmanaged<AnyObject>.fromOpaque(old).release() }
 }
 
-/// A minimal mutual-exclusion lock over `pthread_mutex_t`, for the process-wide
-/// pool of tape storage.
-final class Lock: @unchecked Sendable {
-  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-  init() {
-    mutex = .allocate(capacity: 1)
-    mutex.initialize(to: pthread_mutex_t())
-    pthread_mutex_init(mutex, nil)
-  }
-
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
-  }
-
-  func withLock<R>(_ body: () throws -> R) rethrows -> R {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    return try body()
-  }
-}
-
 /// A thread of the operating system running one closure, joined explicitly:
 /// the worker threads of parallel training (`WorkerPool`).
 final class OSThread {
@@ -188,9 +165,10 @@ func yieldProcessor() {
   sched_yield()
 }
 
-/// A condition variable with its mutex, for worker threads that have spun
-/// long enough and go to sleep.
-final class Condition: @unchecked Sendable {
+/// A mutual-exclusion lock over `pthread_mutex_t`, with a condition
+/// variable: for the process-wide pool of tape storage, and for worker
+/// threads that have spun long enough and go to sleep.
+final class Lock: @unchecked Sendable {
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private let condition: UnsafeMutablePointer<pthread_cond_t>
 

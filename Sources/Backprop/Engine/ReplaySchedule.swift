@@ -290,11 +290,10 @@ struct ReplayColumns {
         dots4(Int(nodes[k]), Int(nodes[k + 1]), Int(nodes[k + 2]), Int(nodes[k + 3]))
         k += 4
       }
-      if k + 2 <= count {
-        dots2(Int(nodes[k]), Int(nodes[k + 1]))
-        k += 2
+      while k < count {
+        recompute(Int(nodes[k]))
+        k += 1
       }
-      if k < count { recompute(Int(nodes[k])) }
     default:
       for k in 0..<count { recompute(Int(nodes[k])) }
     }
@@ -410,41 +409,6 @@ struct ReplayColumns {
     data[i1] = t1
     data[i2] = t2
     data[i3] = t3
-  }
-
-  /// Two dot products of one op and one length, side by side.
-  @inline(__always)
-  func dots2(_ i0: Int, _ i1: Int) {
-    let n = Int(rhs[i0])
-    var t0 = 0.0
-    var t1 = 0.0
-    if op[i0] == .dot {
-      var p0 = operands + Int(lhs[i0])
-      var p1 = operands + Int(lhs[i1])
-      for _ in 0..<n {
-        t0 += data[Int(p0[0])] * data[Int(p0[1])]
-        t1 += data[Int(p1[0])] * data[Int(p1[1])]
-        p0 += 2
-        p1 += 2
-      }
-    } else {
-      var p0 = operands + Int(lhs[i0])
-      var p1 = operands + Int(lhs[i1])
-      var c0 = UnsafePointer(constants + Int(p0.pointee))
-      var c1 = UnsafePointer(constants + Int(p1.pointee))
-      p0 += 1
-      p1 += 1
-      for _ in 0..<n {
-        t0 += data[Int(p0.pointee)] * c0.pointee
-        t1 += data[Int(p1.pointee)] * c1.pointee
-        p0 += 1
-        p1 += 1
-        c0 += 1
-        c1 += 1
-      }
-    }
-    data[i0] = t0
-    data[i1] = t1
   }
 
   /// Four dot products of one op and one length, side by side.

@@ -58,7 +58,7 @@ func makeTaskRunner(threads: Int) -> any TaskRunner {
     private let checkedIn = Atomic<Int>(0)
     private let sleeping = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
-    private let condition = Condition()
+    private let sleepers = Lock()
     /// The job and its size: written only while every worker is checked in,
     /// read by workers after they see `epoch` advance.
     private nonisolated(unsafe) var job: ((Int) -> Void)?
@@ -76,7 +76,7 @@ func makeTaskRunner(threads: Int) -> any TaskRunner {
 
     deinit {
       stopping.store(true, ordering: .sequentiallyConsistent)
-      condition.withLock { condition.broadcast() }
+      sleepers.withLock { sleepers.broadcast() }
       for thread in threads { thread.join() }
     }
 
@@ -93,7 +93,7 @@ func makeTaskRunner(threads: Int) -> any TaskRunner {
         checkedIn.store(0, ordering: .relaxed)
         epoch.add(1, ordering: .sequentiallyConsistent)
         if sleeping.load(ordering: .sequentiallyConsistent) > 0 {
-          condition.withLock { condition.broadcast() }
+          sleepers.withLock { sleepers.broadcast() }
         }
         claimTasks(body, count: count)
         var spins = 0
@@ -141,12 +141,12 @@ func makeTaskRunner(threads: Int) -> any TaskRunner {
 
     /// Sleeps until the epoch moves past `seen` or the pool stops.
     private func sleep(until seen: Int) {
-      condition.withLock {
+      sleepers.withLock {
         sleeping.add(1, ordering: .sequentiallyConsistent)
         while epoch.load(ordering: .sequentiallyConsistent) == seen
           && !stopping.load(ordering: .sequentiallyConsistent)
         {
-          condition.wait()
+          sleepers.wait()
         }
         sleeping.subtract(1, ordering: .sequentiallyConsistent)
       }
