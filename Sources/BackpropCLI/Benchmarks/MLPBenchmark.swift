@@ -54,14 +54,33 @@ enum MLPBenchmark {
     print(line("engine, 8 shards, 2 threads         ", shardedTimes[1]))
     let identical = shardedLosses[0].map(\.bitPattern) == shardedLosses[1].map(\.bitPattern)
     print("speed-up from 2 threads \(format(shardedTimes[0].median / shardedTimes[1].median, 2)); ratio to hand-written \(format(shardedTimes[1].median / handTimes.median, 2)); 1 and 2 threads \(identical ? "bit-identical" : "DIFFER"); vs hand-written \(String(format: "%.1e", worstSharded))")
+
+    // More work per step: the same network on 2,000 points.
+    var generator = SeededGenerator(seed: 1)
+    let large = try Dataset.twoMoons(count: 2_000, noise: 0.1, using: &generator).signedLabels()
+    var largeLosses: [[Double]] = []
+    var largeTimes: [Timings] = []
+    for threads in [1, 2] {
+      var losses: [Double] = []
+      largeTimes.append(
+        try measureEngine(
+          large, runs: runs, replay: true, steps: 20, shards: 8, threads: threads, losses: &losses))
+      largeLosses.append(losses)
+    }
+    let largeIdentical = largeLosses[0].map(\.bitPattern) == largeLosses[1].map(\.bitPattern)
+    print("")
+    print("the same network on 2,000 points (two moons), 20 full-batch steps, 8 shards, replayed")
+    print("engine, 8 shards, 1 thread           median \(formatTime(largeTimes[0].median))  min \(formatTime(largeTimes[0].min))  max \(formatTime(largeTimes[0].max))")
+    print("engine, 8 shards, 2 threads          median \(formatTime(largeTimes[1].median))  min \(formatTime(largeTimes[1].min))  max \(formatTime(largeTimes[1].max))")
+    print("speed-up from 2 threads \(format(largeTimes[0].median / largeTimes[1].median, 2)); 1 and 2 threads \(largeIdentical ? "bit-identical" : "DIFFER")")
   }
 }
 
 extension MLPBenchmark {
   /// Times `train` on the workload with the given options.
   static func measureEngine(
-    _ data: Dataset, runs: Int, replay: Bool, shards: Int = 1, threads: Int = 1,
-    losses: inout [Double]
+    _ data: Dataset, runs: Int, replay: Bool, steps: Int = steps, shards: Int = 1,
+    threads: Int = 1, losses: inout [Double]
   ) throws -> Timings {
     let tape = Tape()
     var failure: Error?
@@ -73,7 +92,7 @@ extension MLPBenchmark {
           try model.setParameterValues(MicrogradDemo.initialParameters)
           var sgd = try SGD(
             parameters: model.parameters, learningRate: 1.0,
-            schedule: .linearDecay(final: 0.1, steps: steps))
+            schedule: .linearDecay(final: 0.1, steps: MLPBenchmark.steps))
           let reports = try train(
             model, on: data, loss: .hinge, optimizer: &sgd,
             options: TrainingOptions(
