@@ -725,6 +725,23 @@ struct HigherOrderTests {
 
   // MARK: Deep graphs
 
+  @Test("values far apart on a tape full of stale graphs (the table's empty pages)")
+  func sparseGraph() {
+    Tape().withCurrent {
+      let w = Value(0.3)
+      var stale = w
+      for _ in 0..<300_000 { stale = stale * 0.5 }  // 300,000 nodes nobody uses
+      let x = Value(1.2)
+      let y = (w * x).exp() + x.pow(3)
+      let g = Value.gradients(of: y, withRespectTo: [w, x, stale])
+      let e = exp(0.36)
+      expectNear(g[0].data, 1.2 * e)
+      expectNear(g[1].data, 0.3 * e + 3 * 1.44)
+      #expect(g[2].data == 0)
+      expectNear(Value.derivative(of: g[0], withRespectTo: w).data, 1.44 * e)
+    }
+  }
+
   @Test("a chain of 200,000 nodes differentiated twice: no recursion, right numbers")
   func deepChain() {
     let steps = 70_000  // three nodes a step

@@ -87,12 +87,14 @@ extension Value {
   /// - Returns: One gradient per input, in order, recorded on `output`'s
   ///   tape.
   /// - Precondition: `output` and every input are live values of one tape.
-  /// - Complexity: O(*n* log *n*) time for the *n* nodes `output` reaches
-  ///   (a hash table and a sort of their indices; the sort is a small part
-  ///   of the cost), and about two to five new nodes per node on a path from
-  ///   an input to `output` (nodes that no input reaches get none). The
-  ///   sweep is a loop: graphs of any depth are safe on any stack. It does
-  ///   not read or change any value's `grad`.
+  /// - Complexity: O(*n*) time for the *n* nodes `output` reaches, however
+  ///   many other nodes the tape holds (plus a table of one pointer per
+  ///   1024 nodes below `output`), and about one to five new nodes per node
+  ///   on a path from an input to `output`; nodes that no input reaches get
+  ///   none. Measured on a chain of 10⁶ nodes: 5 to 10 times the time of
+  ///   ``backward(gradient:)``, most of it recording the new nodes. The
+  ///   sweep is a loop: graphs of any depth are safe on any stack. It
+  ///   neither reads nor changes any value's `grad`.
   public static func gradients(
     of output: Value, withRespectTo inputs: [Value], seed: Double = 1
   ) -> [Value] {
@@ -101,8 +103,8 @@ extension Value {
     for input in inputs where !(input.storage == s) || !input.isValid {
       mixFailure(output, input)
     }
-    var sweep = HigherOrderSweep(storage: s, root: root, inputs: inputs.map { Int($0.index) })
-    return sweep.run(seed: seed)
+    var sweep = HigherOrderSweep(storage: s, root: root)
+    return sweep.run(inputs: inputs.map { Int($0.index) }, seed: seed)
   }
 
   /// The derivative of `output` with respect to one input, as a value on
@@ -143,100 +145,139 @@ enum AdjointTerm {
 /// One run of the recording sweep: the nodes `root` reaches, which of them
 /// lie on a path from an input (the only ones that need an adjoint), and
 /// their adjoints, recorded on the tape.
+///
+/// Three passes, each a loop over the reached nodes: discovery, from the
+/// root down (an operand always comes before the node that uses it, so a
+/// descending scan finds every reached node before it is visited, as
+/// `backward()` does); relevance, upward; and the adjoints, from the root
+/// down again, in `backward()`'s order.
 struct HigherOrderSweep {
+  // Only raw pointers and integers, so that passing the sweep around, and
+  // capturing it in the closures of its loops, costs no reference counting.
   let s: UnsafeMutablePointer<TapeStorage>
   let root: Int
-  let inputs: [Int]
-  /// The nodes `root` reaches (itself included), by increasing index.
-  private var nodes: [UInt32] = []
-  /// A node's position in `nodes`.
-  private var slot: [UInt32: Int] = [:]
-  /// Whether a node of `nodes` is an input or has an operand that is: the
-  /// nodes whose adjoints matter.
-  private var relevant: [Bool] = []
-  /// Whether a recorded formula depended on the data (see `run`).
-  private var readData = false
+  /// Each reached node's slot: its position in `nodes`.
+  private let slots: NodeSlots
+  /// The reached nodes (the root included), by decreasing index.
+  private var nodes: UnsafeMutablePointer<UInt32>
+  private var nodeCount = 0
+  private var nodeCapacity = 0
+  /// Whether a reached node (by slot) is an input or has an operand that
+  /// is: the nodes whose adjoints matter.
+  private var relevant: UnsafeMutablePointer<Bool>
 
-  init(storage: UnsafeMutablePointer<TapeStorage>, root: Int, inputs: [Int]) {
+  init(storage: UnsafeMutablePointer<TapeStorage>, root: Int) {
     self.s = storage
     self.root = root
-    self.inputs = inputs
+    self.slots = NodeSlots(upTo: root)
+    nodeCapacity = 64
+    nodes = .allocate(capacity: nodeCapacity)
+    relevant = .allocate(capacity: 1)
+  }
+
+  /// Frees the sweep's buffers (not what it recorded).
+  private func deallocate() {
+    slots.deallocate()
+    nodes.deallocate()
+    relevant.deallocate()
   }
 
   /// Calls `body` with each operand of node `i`, in operand order.
   @inline(__always)
-  private func forEachOperand(of i: Int, _ body: (UInt32) -> Void) {
-    let p = s.pointee
-    let op = p.op[i]
-    let a = p.lhs[i]
-    let b = p.rhs[i]
+  private func forEachOperand(of i: Int, _ body: (Int) -> Void) {
+    // Field by field: copying `s.pointee` would copy the whole storage
+    // struct, with its arrays and weak reference, at every node.
+    let op = s.pointee.op[i]
+    let a = Int(s.pointee.lhs[i])
+    let b = Int(s.pointee.rhs[i])
+    let operands = s.pointee.operands
     if op == .leaf { return }
     if op.isBinary {
       body(a)
       body(b)
     } else if op.isNary {
-      let start = Int(a)
-      let n = Int(b)
       switch op {
       case .dot:
-        for k in 0..<(2 * n) { body(p.operands[start + k]) }
+        for k in a..<(a + 2 * b) { body(Int(operands[k])) }
       case .dotConstant:
-        for k in 0..<n { body(p.operands[start + 1 + k]) }
+        for k in (a + 1)..<(a + 1 + b) { body(Int(operands[k])) }
       default:
-        for k in 0..<n { body(p.operands[start + k]) }
+        for k in a..<(a + b) { body(Int(operands[k])) }
       }
     } else {
       body(a)
     }
   }
 
-  /// Finds the reached nodes (an explicit stack, no recursion), orders them
-  /// by index and marks those on a path from an input.
-  private mutating func discover() {
-    let rootIndex = UInt32(truncatingIfNeeded: root)
-    var found: [UInt32] = [rootIndex]
-    var seen: Set<UInt32> = [rootIndex]
-    var stack: [UInt32] = [rootIndex]
-    while let i = stack.popLast() {
-      forEachOperand(of: Int(i)) { j in
-        if seen.insert(j).inserted {
-          found.append(j)
-          stack.append(j)
+  /// Appends node `j` to `nodes`.
+  private mutating func append(_ j: Int) {
+    if nodeCount == nodeCapacity {
+      let grown = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * nodeCapacity)
+      grown.moveInitialize(from: nodes, count: nodeCount)
+      nodes.deallocate()
+      nodes = grown
+      nodeCapacity *= 2
+    }
+    nodes[nodeCount] = UInt32(truncatingIfNeeded: j)
+    nodeCount += 1
+  }
+
+  /// Finds the reached nodes and marks those on a path from an input.
+  private mutating func discover(inputs: [Int]) {
+    let slots = self.slots
+    slots.mark(root)
+    var page = root >> NodeSlots.pageBits
+    while page >= 0 {
+      if let entries = slots.page(page) {
+        let base = page << NodeSlots.pageBits
+        var offset = Swift.min(NodeSlots.pageSize - 1, root - base)
+        while offset >= 0 {
+          if entries[offset] == NodeSlots.reached {
+            entries[offset] = Int32(truncatingIfNeeded: nodeCount)
+            append(base + offset)
+            forEachOperand(of: base + offset) { slots.mark($0) }
+          }
+          offset -= 1
         }
       }
+      page -= 1
     }
-    found.sort()
-    nodes = found
-    slot.reserveCapacity(found.count)
-    for (k, j) in found.enumerated() { slot[j] = k }
 
-    relevant = Array(repeating: false, count: found.count)
+    relevant.deallocate()
+    relevant = .allocate(capacity: nodeCount)
+    relevant.initialize(repeating: false, count: nodeCount)
+    let relevant = self.relevant
     for input in inputs {
-      if let k = slot[UInt32(truncatingIfNeeded: input)] { relevant[k] = true }
+      let k = slots.slot(input)
+      if k >= 0 { relevant[Int(k)] = true }
     }
-    // Operands come before the nodes that use them, so one ascending pass
-    // sees every operand's mark before it is needed.
-    for k in found.indices where !relevant[k] {
+    // Upward, so that every operand's mark is known before it is needed.
+    for k in (0..<nodeCount).reversed() where !relevant[k] {
       var any = false
-      forEachOperand(of: Int(found[k])) { j in
-        if !any, let m = slot[j], relevant[m] { any = true }
+      forEachOperand(of: Int(nodes[k])) { j in
+        if !any, relevant[Int(slots.slot(j))] { any = true }
       }
       relevant[k] = any
     }
   }
 
   /// Records the adjoints and returns the inputs' gradients.
-  mutating func run(seed: Double) -> [Value] {
-    discover()
-    var adjoint = [AdjointTerm?](repeating: nil, count: nodes.count)
-    if let top = nodes.indices.last, relevant[top] { adjoint[top] = .constant(seed) }
+  mutating func run(inputs: [Int], seed: Double) -> [Value] {
+    defer { deallocate() }
+    discover(inputs: inputs)
+    let slots = self.slots
+    let adjoint = UnsafeMutablePointer<AdjointTerm?>.allocate(capacity: nodeCount)
+    adjoint.initialize(repeating: nil, count: nodeCount)
+    defer { adjoint.deallocate() }
+    if relevant[0] { adjoint[0] = .constant(seed) }
 
-    for k in nodes.indices.reversed() where relevant[k] {
+    var readData = false
+    for k in 0..<nodeCount where relevant[k] {
       guard let g = adjoint[k] else { continue }
       let i = Int(nodes[k])
       if s.op[i] == .leaf { continue }
       let read = propagate(node: i, adjoint: g) { j, contribution in
-        guard let m = slot[j] else { return }
+        let m = Int(slots.slot(Int(j)))
         adjoint[m] = Self.add(adjoint[m], contribution)
       }
       if read { readData = true }
@@ -244,9 +285,8 @@ struct HigherOrderSweep {
 
     if readData { s.pointee.reads &+= 1 }
     return inputs.map { input in
-      guard let k = slot[UInt32(truncatingIfNeeded: input)], let g = adjoint[k] else {
-        return s.record(.leaf, 0, 0, 0)
-      }
+      let k = Int(slots.slot(input))
+      guard k >= 0, let g = adjoint[k] else { return s.record(.leaf, 0, 0, 0) }
       switch g {
       case .constant(let c):
         return s.record(.leaf, 0, 0, c)
@@ -269,8 +309,7 @@ struct HigherOrderSweep {
   /// Whether operand `j` needs an adjoint.
   @inline(__always)
   private func needs(_ j: UInt32) -> Bool {
-    guard let m = slot[j] else { return false }
-    return relevant[m]
+    relevant[Int(slots.slot(Int(j)))]
   }
 
   /// Passes node `i`'s adjoint `g` on to its operands: `accumulate(j, c)` for
@@ -525,5 +564,67 @@ struct HigherOrderSweep {
   /// `c − v`, one node.
   static func minus(_ c: Double, _ v: Value) -> Value {
     v.record(.constantMinus, constant: c) { c - $0 }
+  }
+}
+
+// MARK: - Slots of the reached nodes
+
+/// A table from node index to a small integer, for the nodes one sweep
+/// reaches: pages of 1024 entries, allocated only where reached nodes are,
+/// under a page table of one pointer per 1024 nodes of the tape. Lookups are
+/// two loads and no hashing; the cost of a sweep stays proportional to the
+/// nodes it reaches (plus the page table, 1/1024 of the tape below the
+/// output), not to the nodes in between.
+struct NodeSlots {
+  static let pageBits = 10
+  static let pageSize = 1 << pageBits
+  /// The entry of a node not reached.
+  static let unreached: Int32 = -1
+  /// The entry of a node reached but not yet given a slot.
+  static let reached: Int32 = -2
+
+  private let table: UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>
+  private let pageCount: Int
+
+  /// A table for nodes 0...root.
+  init(upTo root: Int) {
+    pageCount = (root >> Self.pageBits) + 1
+    table = .allocate(capacity: pageCount)
+    table.initialize(repeating: nil, count: pageCount)
+  }
+
+  /// Frees the table and its pages.
+  func deallocate() {
+    for k in 0..<pageCount { table[k]?.deallocate() }
+    table.deallocate()
+  }
+
+  /// Page `k`, if any node in it was marked.
+  @inline(__always)
+  func page(_ k: Int) -> UnsafeMutablePointer<Int32>? { table[k] }
+
+  /// Node `j`'s entry: its slot (≥ 0), ``reached``, or ``unreached`` (also
+  /// for a node above the table).
+  @inline(__always)
+  func slot(_ j: Int) -> Int32 {
+    let k = j >> Self.pageBits
+    guard k < pageCount, let entries = table[k] else { return Self.unreached }
+    return entries[j & (Self.pageSize - 1)]
+  }
+
+  /// Marks node `j` (at most the root) reached, if it was not already.
+  @inline(__always)
+  func mark(_ j: Int) {
+    let k = j >> Self.pageBits
+    let entries: UnsafeMutablePointer<Int32>
+    if let existing = table[k] {
+      entries = existing
+    } else {
+      entries = .allocate(capacity: Self.pageSize)
+      entries.initialize(repeating: Self.unreached, count: Self.pageSize)
+      table[k] = entries
+    }
+    let offset = j & (Self.pageSize - 1)
+    if entries[offset] == Self.unreached { entries[offset] = Self.reached }
   }
 }
