@@ -116,7 +116,7 @@ extension Value {
   ///     let d2y = Value.derivative(of: dy, withRespectTo: x)   // −2 tanh x (1 − tanh²x)
   ///     let d3y = Value.derivative(of: d2y, withRespectTo: x)
   ///     print(d3y.data)
-  ///     // Prints "-0.8971226093282194"
+  ///     // Prints "-0.5652092882597705"
   ///
   /// - Parameters:
   ///   - output: The value to differentiate.
