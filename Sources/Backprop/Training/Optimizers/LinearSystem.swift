@@ -30,6 +30,9 @@ public enum LinearSystemError: Error, Equatable, CustomStringConvertible {
   case singular(column: Int)
 
   /// What went wrong and where.
+  ///
+  ///     print(LinearSystemError.singular(column: 2))
+  ///     // Prints "the matrix is singular to working precision (no usable pivot in column 2)"
   public var description: String {
     switch self {
     case .sizeMismatch(let what, let expected, let actual):
@@ -98,6 +101,9 @@ private func validate(_ a: [[Double]], _ b: [Double]?) throws {
 /// Cholesky needs no pivoting to be stable on such matrices.
 public struct CholeskyFactorization: Sendable, Equatable {
   /// L, as rows (zero above the diagonal).
+  ///
+  ///     print(try CholeskyFactorization([[4, 2], [2, 3]]).lower[1])
+  ///     // Prints "[1.0, 1.4142135623730951]"
   public let lower: [[Double]]
 
   /// Factors `a`.
@@ -178,8 +184,14 @@ public struct CholeskyFactorization: Sendable, Equatable {
 public struct LUFactorization: Sendable, Equatable {
   /// L below the diagonal (its unit diagonal not stored) and U on and above
   /// it, as rows.
+  ///
+  ///     print(try LUFactorization([[2, 1], [4, 3]]).factors)
+  ///     // Prints "[[4.0, 3.0], [0.5, -0.5]]"
   public let factors: [[Double]]
   /// Row i of PA is row `permutation[i]` of A.
+  ///
+  ///     print(try LUFactorization([[2, 1], [4, 3]]).permutation)
+  ///     // Prints "[1, 0]"
   public let permutation: [Int]
 
   /// Factors `a`.

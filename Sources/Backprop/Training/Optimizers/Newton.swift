@@ -59,14 +59,24 @@ public struct Newton {
   ///     let damped = Newton.Strategy.levenbergMarquardt(damping: 1e-3, factor: 10)
   public enum Strategy: Sendable, Equatable, CustomStringConvertible {
     /// The full step x + d, with H positive definite.
+    ///
+    ///     var newton = try Newton(parameters: w, strategy: .pure)
     case pure
     /// x + t·d with t found by backtracking (Armijo), with H positive
     /// definite.
+    ///
+    ///     let search = try BacktrackingLineSearch(shrink: 0.5)
+    ///     var newton = try Newton(parameters: w, strategy: .backtracking(search))
     case backtracking(BacktrackingLineSearch)
     /// (H + λI) d = −g with λ adapted from `damping` by `factor`.
+    ///
+    ///     var newton = try Newton(parameters: w, strategy: .levenbergMarquardt(damping: 1e-2))
     case levenbergMarquardt(damping: Double = 1e-3, factor: Double = 10)
 
     /// `pure`, `backtracking from t₀ = …`, `Levenberg–Marquardt from λ = …`.
+    ///
+    ///     print(Newton.Strategy.pure)
+    ///     // Prints "pure"
     public var description: String {
       switch self {
       case .pure: "pure"
@@ -78,6 +88,9 @@ public struct Newton {
   }
 
   /// The parameters it updates, in a fixed order: leaves of one tape.
+  ///
+  ///     let newton = try Newton(parameters: w)
+  ///     print(newton.parameters.count)  // 2
   public let parameters: [Value]
   /// How steps are taken.
   ///
@@ -86,9 +99,18 @@ public struct Newton {
   ///     // Prints "pure"
   public let strategy: Strategy
   /// λ for the next step of ``Strategy/levenbergMarquardt(damping:factor:)``
-  /// (0 for the other strategies).
+  /// (0 for the other strategies): raised during a step until it is
+  /// accepted, then divided by the factor.
+  ///
+  ///     var newton = try Newton(parameters: w, strategy: .levenbergMarquardt(damping: 1))
+  ///     print(newton.damping)  // 1.0
+  ///     try newton.step { loss(w) }
+  ///     print(newton.damping)  // 0.1 if λ = 1 was accepted
   public private(set) var damping: Double
-  /// The number of steps taken so far.
+  /// The number of steps taken so far (refused steps are not counted).
+  ///
+  ///     try newton.step { loss(w) }
+  ///     print(newton.stepCount)  // 1
   public private(set) var stepCount = 0
 
   /// The most trial values of λ in one Levenberg–Marquardt step.
@@ -479,6 +501,9 @@ public enum NewtonError: Error, Equatable, CustomStringConvertible {
   case noAcceptableStep(evaluations: Int)
 
   /// What went wrong, and what to do about it.
+  ///
+  ///     print(NewtonError.noAcceptableStep(evaluations: 3))
+  ///     // Prints "no acceptable step after 3 trial points; the parameters were not changed"
   public var description: String {
     switch self {
     case .nonFiniteObjective(let value):
