@@ -8,6 +8,10 @@
 // ordinary `Value` operations, using the same formulas as `Backward.swift`,
 // so the first derivatives it records equal `backward()`'s (see
 // `Value.gradients(of:withRespectTo:seed:)` for the few exceptions).
+//
+// A formula changed in `Backward.swift` must be changed here too:
+// HigherOrderTests compares the two bit for bit on random graphs of every
+// op, and on every op at many points.
 
 extension Value {
   /// The gradient of `output` with respect to each of `inputs`, as values
@@ -45,7 +49,9 @@ extension Value {
   /// a new leaf holding 0; a gradient that does not depend on any value (the
   /// gradient of a linear function) is a new leaf holding its constant. So
   /// a returned gradient is a leaf exactly when it is a constant, and is
-  /// never one of the graph's existing leaves.
+  /// never one of the graph's existing leaves (∂(x·y)/∂x is a new node
+  /// holding y); it may be an existing interior node (the derivative of
+  /// `x.exp()` is that very node).
   ///
   /// **Agreement with `backward()`.** The data of each returned gradient
   /// equals, bit for bit, the `grad` that ``backward(gradient:)`` would
