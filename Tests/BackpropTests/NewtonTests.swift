@@ -213,15 +213,21 @@ struct NewtonTests {
     }
   }
 
-  @Test("a decrease below an ulp of f is accepted by Armijo's rule, as by the line search")
+  @Test("a decrease below the resolution of f is refused: f₀ + c·t·gᵀd rounds to f₀")
   func decreaseBelowTheResolution() throws {
     try Tape().withCurrent {
       let x = [Value(2.0)]
       let huge = 1e30
-      var newton = try Newton(parameters: x, strategy: .levenbergMarquardt())
-      let step = try newton.step { (x[0] - 1).pow(2) + huge }
-      #expect(step.newValue == step.value)  // 1 + 1e30 rounds to 1e30
-      #expect(Swift.abs(x[0].data - 1) < 1e-2)
+      let f = { (x[0] - 1).pow(2) + huge }  // 1 + 1e30 rounds to 1e30
+      var damped = try Newton(parameters: x, strategy: .levenbergMarquardt())
+      expectRefused(.noAcceptableStep(evaluations: 60), &damped, f)
+      var backtracking = try Newton(
+        parameters: x, strategy: .backtracking(try BacktrackingLineSearch(maxIterations: 8)))
+      expectRefused(.noAcceptableStep(evaluations: 8), &backtracking, f)
+      // Pure Newton takes the full step, which f cannot tell from staying.
+      var pure = try Newton(parameters: x)
+      let step = try pure.step(f)
+      #expect(step.newValue == step.value && x[0].data == 1)
     }
   }
 

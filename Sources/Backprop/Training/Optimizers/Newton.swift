@@ -26,8 +26,9 @@
 ///   far from a minimum it can overshoot, and f may rise.
 /// - ``Strategy/backtracking(_:)`` (Boyd and Vandenberghe's "damped
 ///   Newton method"): t = t₀, βt₀, β²t₀, … until f(x + t·d) ≤ f(x) + c·t·gᵀd
-///   (Armijo), with the ``BacktrackingLineSearch``'s t₀, β, c and trial
-///   limit; t₀ = 1, the default, keeps the fast local convergence.
+///   (Armijo) and f(x + t·d) < f(x), with the ``BacktrackingLineSearch``'s
+///   t₀, β, c and trial limit; t₀ = 1, the default, keeps the fast local
+///   convergence.
 /// - ``Strategy/levenbergMarquardt(damping:factor:)``: d solves
 ///   (H + λI) d = −g, with λ raised by `factor` until H + λI is positive
 ///   definite and the step lowers f by Armijo's rule, and divided by
@@ -323,7 +324,7 @@ public struct Newton {
         var t = search.initialStep
         for evaluations in 1...search.maxIterations {
           let f1 = trial(direction, t)
-          if f1.isFinite && f1 <= f0 + search.sufficientDecrease * t * descent {
+          if Self.accepts(f1, f0, search.sufficientDecrease * t * descent) {
             stepCount += 1
             return .stepped(
               NewtonStep(
@@ -350,7 +351,7 @@ public struct Newton {
           {
             let f1 = trial(direction, 1)
             evaluations += 1
-            if f1.isFinite && f1 <= f0 + Self.sufficientDecrease * slope(direction) {
+            if Self.accepts(f1, f0, Self.sufficientDecrease * slope(direction)) {
               damping = lambda / factor
               stepCount += 1
               return .stepped(
@@ -367,6 +368,13 @@ public struct Newton {
       setData(start)
       throw error
     }
+  }
+
+  /// Armijo's condition f₁ ≤ f₀ + c·t·gᵀd, and f₁ < f₀: where the decrease
+  /// c·t·gᵀd is below the resolution of f₀, the sum rounds to f₀ and the
+  /// condition alone would accept a step that does not lower f at all.
+  static func accepts(_ f1: Double, _ f0: Double, _ decrease: Double) -> Bool {
+    f1.isFinite && f1 <= f0 + decrease && f1 < f0
   }
 
   /// d with H d = −g, for H positive definite; otherwise the refusal that
@@ -497,7 +505,9 @@ public enum NewtonError: Error, Equatable, CustomStringConvertible {
   case indefiniteHessian
   /// No trial point was acceptable: f was not finite there (pure), or did
   /// not decrease enough (backtracking, Levenberg–Marquardt), at each of
-  /// `evaluations` trial points.
+  /// `evaluations` trial points. Also where f is too large for the decrease
+  /// to be represented: f = 10³⁰ + (x − 1)² cannot be lowered by a step of
+  /// a unit.
   case noAcceptableStep(evaluations: Int)
 
   /// What went wrong, and what to do about it.
