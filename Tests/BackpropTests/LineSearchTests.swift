@@ -26,6 +26,20 @@ struct LineSearchTests {
     }
   }
 
+  /// (w − 1)² + 10³⁰ from w = 2: the decrease is below the resolution of
+  /// the loss, so no step can show it; the search must not move w.
+  @Test func aDecreaseBelowTheLossResolutionIsNotAccepted() throws {
+    try Tape().withCurrent {
+      let w = [Value(2.0)]
+      func f(_ p: [Value]) -> Value { (p[0] - 1).pow(2) + 1e30 }
+      computeGradients(w, f)
+      let result = try BacktrackingLineSearch().step(parameters: w) { evaluate(w, f) }
+      #expect(!result.accepted)
+      #expect(result.newLoss == result.oldLoss)
+      #expect(w[0].data == 2)
+    }
+  }
+
   @Test("every step satisfies Armijo's condition and lowers the loss")
   func armijoAndDescent() throws {
     try Tape().withCurrent {

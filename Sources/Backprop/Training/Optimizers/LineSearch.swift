@@ -9,8 +9,11 @@
 ///
 ///     f(x − t·g) ≤ f(x) − c·t·‖g‖²       (sufficient decrease)
 ///
-/// which exists for any smooth f with g ≠ 0, so the accepted point always
-/// lowers the loss.
+/// which exists for any smooth f with g ≠ 0. It also requires
+/// f(x − t·g) < f(x) outright: when the decrease c·t·‖g‖² is below the
+/// resolution of f(x) (a loss of 10³⁰ and a gradient of 1, say), the
+/// right-hand side rounds to f(x), and the Armijo test alone would accept a
+/// step that does not lower the loss. So an accepted point always lowers it.
 ///
 ///     let w = [Value(-1.0), Value(2.0)]
 ///     func loss() -> Double {
@@ -129,7 +132,7 @@ public struct BacktrackingLineSearch: Sendable, Equatable {
         for (i, p) in parameters.enumerated() { p.data = start[i] }
         throw error
       }
-      if f.isFinite && f <= f0 - sufficientDecrease * t * squaredNorm {
+      if f.isFinite && f < f0 && f <= f0 - sufficientDecrease * t * squaredNorm {
         return LineSearchResult(
           stepSize: t, oldLoss: f0, newLoss: f, iterations: iteration, accepted: true)
       }
