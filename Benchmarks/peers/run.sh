@@ -43,7 +43,7 @@ fi
 swift build -c release --product backprop > /dev/null
 bench=$(swift run -c release backprop bench mlp --runs 5 2>/dev/null)
 echo "$bench"
-median() { echo "$bench" | grep "$1" | sed -E 's/.*median ([0-9.]+) (ms|s|µs).*/\1 \2/' \
+median() { echo "$bench" | grep -m 1 "$1" | sed -E 's/.*median ([0-9.]+) (ms|s|µs).*/\1 \2/' \
   | awk '{ if ($2 == "ms") print $1 / 1000; else if ($2 == "µs") print $1 / 1e6; else print $1 }'; }
 hand=$(median "hand-written back-propagation")
 replayed=$(median "engine, recorded once and replayed")
