@@ -30,6 +30,12 @@ let package = Package(
     .executableTarget(
       name: "DocCheck",
       swiftSettings: [.swiftLanguageMode(.v6)]),
+    // Makes one programming mistake by name, for the test that the library's
+    // stops print their messages in release builds. Not a product.
+    .executableTarget(
+      name: "Mistakes",
+      dependencies: ["Backprop"],
+      swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(
       name: "BackpropTests",
       dependencies: ["Backprop", "MicrogradFixtures"],

@@ -170,7 +170,7 @@ extension Dataset {
     _ text: String, file: String = "<string>", target: TargetColumn, hasHeader: Bool? = nil,
     separator: Character = ","
   ) throws -> Dataset {
-    precondition(
+    require(
       separator != "\"" && !CSVReader.isLineBreak(separator),
       "Backprop: a CSV separator cannot be a quote or a line break")
     let records = try CSVReader(file: file, separator: separator).records(in: text)

@@ -197,7 +197,7 @@ extension SeededGenerator {
   ///
   /// - Precondition: `bound > 0`.
   mutating func nextIndex(below bound: Int) -> Int {
-    precondition(bound > 0, "Backprop: nextIndex(below:) needs a positive bound")
+    require(bound > 0, "Backprop: nextIndex(below:) needs a positive bound")
     let b = UInt64(bound)
     let threshold = (0 &- b) % b
     while true {
@@ -326,7 +326,7 @@ public struct Standardizer: Sendable, Equatable, Codable {
   /// - Returns: (xⱼ − meanⱼ) / standardDeviationⱼ for every column j.
   /// - Precondition: `row.count == mean.count`.
   public func callAsFunction(_ row: [Double]) -> [Double] {
-    precondition(
+    require(
       row.count == mean.count,
       "Backprop: this Standardizer was fitted on \(mean.count) features; the row has \(row.count)")
     var result = row

@@ -101,7 +101,7 @@ public struct Dataset: Sendable, Equatable {
       f.append(features[i])
       t.append(targets[i])
     }
-    precondition(!f.isEmpty, "Backprop: a batch needs at least one row")
+    require(!f.isEmpty, "Backprop: a batch needs at least one row")
     return Dataset(unchecked: f, t, classNames)
   }
 

@@ -84,7 +84,7 @@ extension Dataset {
     count: Int, noise: Double, factor: Double = 0.5, using generator: inout SeededGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: noise, name: "circles")
-    precondition(
+    require(
       factor >= 0 && factor < 1,
       "Backprop: circles(factor:) must be in [0, 1) (the inner radius); got \(factor)")
     let outer = count / 2
@@ -179,7 +179,7 @@ extension Dataset {
     count: Int, classes: Int = 2, noise: Double, using generator: inout SeededGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: noise, name: "spirals")
-    precondition(classes >= 1, "Backprop: spirals(classes:) needs at least 1 class; got \(classes)")
+    require(classes >= 1, "Backprop: spirals(classes:) needs at least 1 class; got \(classes)")
     var features: [[Double]] = []
     var labels: [Double] = []
     features.reserveCapacity(count)
@@ -224,7 +224,7 @@ extension Dataset {
     count: Int, classes: Int = 3, spread: Double = 1, using generator: inout SeededGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: spread, name: "blobs")
-    precondition(classes >= 1, "Backprop: blobs(classes:) needs at least 1 class; got \(classes)")
+    require(classes >= 1, "Backprop: blobs(classes:) needs at least 1 class; got \(classes)")
     var centres: [[Double]] = []
     for _ in 0..<classes {
       let x = generator.nextUniform(in: -10, 10)
@@ -264,8 +264,8 @@ extension Dataset {
 
   /// Traps with a clear message for arguments no data set can come from.
   private static func checkGeneratorArguments(count: Int, noise: Double, name: String) {
-    precondition(count >= 1, "Backprop: \(name)(count:) needs at least 1 point; got \(count)")
-    precondition(
+    require(count >= 1, "Backprop: \(name)(count:) needs at least 1 point; got \(count)")
+    require(
       noise.isFinite && noise >= 0,
       "Backprop: \(name)'s noise (a standard deviation) must be finite and ≥ 0; got \(noise)")
   }
@@ -292,7 +292,7 @@ extension Dataset {
     for r in noisy.indices {
       for c in noisy[r].indices {
         noisy[r][c] += noise * generator.nextGaussian()
-        precondition(
+        require(
           noisy[r][c].isFinite, "Backprop: the noise \(noise) is too large: a point overflowed")
       }
     }

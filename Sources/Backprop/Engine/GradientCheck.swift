@@ -271,11 +271,11 @@ public func checkDirectionalDerivative(
   of f: ([Value]) -> Value, at x: [Double], direction: [Double],
   tolerance: GradientCheckTolerance = .default
 ) -> DirectionalCheckReport {
-  precondition(
+  require(
     direction.count == x.count,
     "Backprop: the direction has \(direction.count) entries for \(x.count) inputs")
   let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
-  precondition(norm > 0 && norm.isFinite, "Backprop: the direction must be non-zero and finite")
+  require(norm > 0 && norm.isFinite, "Backprop: the direction must be non-zero and finite")
   let u = direction.map { $0 / norm }
   let (value, gradient) = evaluate(f, at: x, gradient: true)
   var analytic = 0.0
@@ -307,7 +307,7 @@ public func checkDirectionalDerivative(
 public func randomUnitVector(
   count: Int, using generator: inout SeededGenerator
 ) -> [Double] {
-  precondition(count > 0, "Backprop: a direction needs at least one entry")
+  require(count > 0, "Backprop: a direction needs at least one entry")
   while true {
     let v = (0..<count).map { _ in generator.nextGaussian() }
     let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()

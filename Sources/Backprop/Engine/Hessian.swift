@@ -60,7 +60,7 @@ extension Value {
   public static func hessianVectorProduct(
     of output: Value, withRespectTo inputs: [Value], along v: [Double]
   ) -> [Double] {
-    precondition(
+    require(
       v.count == inputs.count,
       "Backprop: hessianVectorProduct was given \(inputs.count) inputs and a vector of \(v.count) entries"
     )
@@ -211,7 +211,7 @@ public func hessian(of f: ([Value]) -> Value, at x: [Double]) -> [[Double]] {
 public func hessianVectorProduct(
   of f: ([Value]) -> Value, at x: [Double], along v: [Double]
 ) -> [Double] {
-  precondition(
+  require(
     v.count == x.count,
     "Backprop: hessianVectorProduct was given a point of \(x.count) coordinates and a vector of \(v.count)"
   )
@@ -228,7 +228,7 @@ private func recordOnCurrentTape(
   _ f: ([Value]) -> Value, _ inputs: [Value], _ tape: Tape, _ caller: String
 ) -> Value {
   let y = f(inputs)
-  precondition(
+  require(
     y.isValid && y.storage == tape.storage,
     "Backprop: the function given to \(caller) must return a value recorded on the current tape (the one its arguments are on)"
   )

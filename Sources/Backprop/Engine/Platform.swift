@@ -99,7 +99,7 @@ let currentTapeKey: pthread_key_t = {
       if let pointer { Unmanaged<AnyObject>.fromOpaque(pointer).release() }
     }
   #endif
-  precondition(status == 0, "Backprop: could not create the thread-local tape key")
+  require(status == 0, "Backprop: could not create the thread-local tape key")
   return key
 }()
 
@@ -146,7 +146,7 @@ final class OSThread {
         (context as? Context)?.body()
         return nil
       }, context)
-    precondition(status == 0, "Backprop: could not start a worker thread (error \(status))")
+    require(status == 0, "Backprop: could not start a worker thread (error \(status))")
   }
 
   /// Waits for the thread to finish.

@@ -65,7 +65,7 @@ public final class Recording {
     let readsBefore = s.pointee.reads
     let output = tape.withCurrent(body)
     isReplayable = s.pointee.reads == readsBefore
-    precondition(
+    require(
       output.storage == s && output.isValid && output.id >= start.count,
       "Backprop: a Recording's body must return a value it recorded on the recording's tape")
     self.output = output
@@ -89,7 +89,7 @@ public final class Recording {
   @discardableResult
   public func replay() -> Value {
     let s = tape.storage
-    precondition(
+    require(
       output.isValid,
       "Backprop: replayed a Recording whose nodes were released (a scope ended or the tape was reset)"
     )
@@ -97,7 +97,7 @@ public final class Recording {
       s.pointee.replayForward(schedule)
       return output
     }
-    precondition(
+    require(
       s.pointee.count == output.id + 1,
       "Backprop: a Recording whose body reads data is recorded again on replay, so it must be the last thing on its tape"
     )

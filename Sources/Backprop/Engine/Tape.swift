@@ -148,7 +148,7 @@ public final class Tape {
   /// - Parameter values: Values of this tape.
   public func zeroGrad(_ values: some Sequence<Value>) {
     for v in values {
-      precondition(
+      require(
         v.storage == storage, "Backprop: zeroGrad(_:) was given a value of another tape")
       v.zeroGrad()
     }

@@ -78,7 +78,7 @@ extension Value {
   /// ``dot(_:_:)-(_,[Double])``, which records no leaves for the constants.
   @inlinable @_disfavoredOverload
   public static func dot(_ a: [Value], _ b: [Value]) -> Value {
-    precondition(
+    require(
       a.count == b.count,
       "Backprop: dot product of vectors of lengths \(a.count) and \(b.count)")
     let s = a.first?.storage ?? Tape.currentStorage
@@ -105,7 +105,7 @@ extension Value {
   /// - Complexity: O(n) time, one node, n + 1 operand entries and n constants.
   @inlinable
   public static func dot(_ a: [Value], _ c: [Double]) -> Value {
-    precondition(
+    require(
       a.count == c.count,
       "Backprop: dot product of vectors of lengths \(a.count) and \(c.count)")
     let s = a.first?.storage ?? Tape.currentStorage

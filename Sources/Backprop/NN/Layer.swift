@@ -21,8 +21,8 @@ public struct Layer: Module {
   /// - Parameter neurons: At least one neuron, all with the same input size
   ///   and activation.
   public init(neurons: [Neuron]) {
-    precondition(!neurons.isEmpty, "Backprop: a layer needs at least one neuron")
-    precondition(
+    require(!neurons.isEmpty, "Backprop: a layer needs at least one neuron")
+    require(
       neurons.allSatisfy { $0.inputSize == neurons[0].inputSize },
       "Backprop: the neurons of a layer must have the same number of inputs")
     self.neurons = neurons
@@ -46,7 +46,7 @@ public struct Layer: Module {
     initialization: WeightInitialization = .micrograd, bias: Double = 0,
     using generator: inout SeededGenerator
   ) {
-    precondition(outputSize >= 1, "Backprop: a layer needs at least one neuron, not \(outputSize)")
+    require(outputSize >= 1, "Backprop: a layer needs at least one neuron, not \(outputSize)")
     var neurons: [Neuron] = []
     neurons.reserveCapacity(outputSize)
     for _ in 0..<outputSize {

@@ -24,9 +24,9 @@ public struct MLP: Module, CustomStringConvertible {
   /// - Precondition: At least one layer, each taking as many inputs as the
   ///   previous one has neurons.
   public init(layers: [Layer]) {
-    precondition(!layers.isEmpty, "Backprop: an MLP needs at least one layer")
+    require(!layers.isEmpty, "Backprop: an MLP needs at least one layer")
     for (a, b) in zip(layers, layers.dropFirst()) {
-      precondition(
+      require(
         a.outputSize == b.inputSize,
         "Backprop: a layer of \(a.outputSize) neurons feeds one expecting \(b.inputSize) inputs")
     }
@@ -78,7 +78,7 @@ public struct MLP: Module, CustomStringConvertible {
     initialization: WeightInitialization = .micrograd, bias: Double = 0,
     using generator: inout SeededGenerator
   ) {
-    precondition(!layerSizes.isEmpty, "Backprop: an MLP needs at least one layer size")
+    require(!layerSizes.isEmpty, "Backprop: an MLP needs at least one layer size")
     let activations =
       Array(repeating: activation, count: layerSizes.count - 1) + [outputActivation]
     self.init(
@@ -105,7 +105,7 @@ public struct MLP: Module, CustomStringConvertible {
     initialization: WeightInitialization = .micrograd, bias: Double = 0,
     using generator: inout SeededGenerator
   ) {
-    precondition(
+    require(
       activations.count == layerSizes.count,
       "Backprop: \(layerSizes.count) layer sizes but \(activations.count) activations")
     let inputs = [inputSize] + layerSizes.dropLast()
@@ -174,7 +174,7 @@ public struct MLP: Module, CustomStringConvertible {
   ///
   /// - Precondition: `x.count == inputSize`.
   public func predict(_ x: [Double]) -> [Double] {
-    precondition(
+    require(
       x.count == inputSize, "Backprop: the model takes \(inputSize) inputs, not \(x.count)")
     var h = x
     for layer in layers {

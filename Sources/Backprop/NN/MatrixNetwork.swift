@@ -51,7 +51,7 @@ public struct MatrixNetwork: Sendable {
   ///   - parameters: Every weight and bias, in ``MLP/parameters`` order.
   /// - Precondition: `parameters.count` matches the sizes.
   public init(sizes: [Int], activations: [Activation], parameters: [Double]) {
-    precondition(activations.count == sizes.count - 1, "Backprop: one activation per layer")
+    require(activations.count == sizes.count - 1, "Backprop: one activation per layer")
     self.sizes = sizes
     self.activations = activations
     var weights: [[Double]] = []
@@ -69,7 +69,7 @@ public struct MatrixNetwork: Sendable {
       weights.append(w)
       biases.append(b)
     }
-    precondition(k == parameters.count, "Backprop: \(parameters.count) parameters for \(k)")
+    require(k == parameters.count, "Backprop: \(parameters.count) parameters for \(k)")
     self.weights = weights
     self.biases = biases
   }

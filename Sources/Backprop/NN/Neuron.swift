@@ -45,7 +45,7 @@ public struct Neuron: Module {
     initialization: WeightInitialization = .micrograd, bias: Double = 0, fanOut: Int = 1,
     using generator: inout SeededGenerator
   ) {
-    precondition(inputSize >= 1, "Backprop: a neuron needs at least one input, not \(inputSize)")
+    require(inputSize >= 1, "Backprop: a neuron needs at least one input, not \(inputSize)")
     weights = (0..<inputSize).map { _ in
       Value(initialization.sample(fanIn: inputSize, fanOut: fanOut, using: &generator))
     }
@@ -78,7 +78,7 @@ public struct Neuron: Module {
   /// - Precondition: `x.count == inputSize`.
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> Value {
-    precondition(
+    require(
       x.count == weights.count,
       "Backprop: a neuron with \(weights.count) inputs was given \(x.count)")
     return activation(Value.dot(weights, x) + bias)
@@ -93,7 +93,7 @@ public struct Neuron: Module {
   /// - Returns: a(w · x + b).
   /// - Precondition: `x.count == inputSize`.
   public func callAsFunction(_ x: [Double]) -> Value {
-    precondition(
+    require(
       x.count == weights.count,
       "Backprop: a neuron with \(weights.count) inputs was given \(x.count)")
     return activation(Value.dot(weights, x) + bias)

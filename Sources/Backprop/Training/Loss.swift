@@ -230,8 +230,8 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   ///   for the outputs' size.
   /// - Complexity: O(B · K) time and nodes for B examples of K outputs.
   public func callAsFunction(_ outputs: [[Value]], _ targets: [[Double]]) -> Value {
-    precondition(!outputs.isEmpty, "Backprop: the loss of an empty batch is undefined")
-    precondition(
+    require(!outputs.isEmpty, "Backprop: the loss of an empty batch is undefined")
+    require(
       outputs.count == targets.count,
       "Backprop: \(outputs.count) output rows but \(targets.count) target rows")
     return partialLoss(outputs, targets, batchCount: outputs.count)
@@ -255,7 +255,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   func exampleLoss(output: [Value], target: [Double]) -> Value {
     switch self {
     case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
-      precondition(
+      require(
         !output.isEmpty && output.count == target.count,
         "Backprop: \(self) of \(output.count) outputs and \(target.count) targets; "
           + "validate the targets first")
@@ -265,7 +265,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
       default: return halfMeanOfSquaredErrors(output, target)
       }
     case .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge:
-      precondition(
+      require(
         output.count == 1 && target.count == 1,
         "Backprop: \(self) takes one output and one target, not \(output.count) and "
           + "\(target.count); validate the targets first")
@@ -280,13 +280,13 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
     case .softmaxCrossEntropy:
       if target.count == 1 {
         guard let c = Loss.classIndex(target[0], classCount: output.count) else {
-          preconditionFailure(
+          stop(
             "Backprop: class label \(target[0]) is outside 0..<\(output.count); "
               + "validate the targets first")
         }
         return Backprop.softmaxCrossEntropy(logits: output, classIndex: c)
       }
-      precondition(
+      require(
         !output.isEmpty && output.count == target.count,
         "Backprop: \(output.count) logits but a one-hot target of \(target.count); "
           + "validate the targets first")

@@ -26,8 +26,8 @@
 ///   into a thrown error first.)
 /// - Complexity: O(K) time for K classes; 2 nodes.
 public func softmaxCrossEntropy(logits: [Value], classIndex: Int) -> Value {
-  precondition(!logits.isEmpty, "Backprop: softmax cross-entropy needs at least one logit")
-  precondition(
+  require(!logits.isEmpty, "Backprop: softmax cross-entropy needs at least one logit")
+  require(
     logits.indices.contains(classIndex),
     "Backprop: class index \(classIndex) is outside 0..<\(logits.count), the number of logits")
   return Value.logSumExp(logits) - logits[classIndex]

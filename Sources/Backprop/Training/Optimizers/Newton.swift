@@ -134,7 +134,7 @@ public struct Newton {
   public init(parameters: [Value], strategy: Strategy = .pure) throws {
     guard let first = parameters.first else { throw TrainingError.empty(what: "parameter list") }
     for p in parameters {
-      precondition(
+      require(
         p.isValid && p.storage == first.storage && p.isLeaf,
         "Backprop: Newton's parameters must be live leaves of one tape (values made by `Value(_:)`)")
     }
@@ -232,7 +232,7 @@ public struct Newton {
     let result = tape.withCurrent {
       tape.scope { () -> LocalModel in
         let y = objective()
-        precondition(
+        require(
           y.isValid && y.storage == parameters[0].storage,
           "Backprop: Newton's objective must return a value recorded on its parameters' tape")
         let value = y.data

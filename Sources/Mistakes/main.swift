@@ -1,0 +1,41 @@
+// Makes one programming mistake, named by the first argument, so that a test
+// can build this program with `-c release` and check that the library's stop
+// prints its message there too (`precondition` messages are compiled out
+// under -O; the library's are not). Not a product: `swift run Mistakes <name>`.
+import Backprop
+import Foundation
+
+let mistakes: [String: () -> Void] = [
+  // An MLP of 2 inputs given 3.
+  "mlp-input-size": {
+    var rng = SeededGenerator(seed: 1)
+    let model = MLP(inputSize: 2, layerSizes: [3, 1], activation: .tanh, using: &rng)
+    print(model([1, 2, 3]))
+  },
+  // A value recorded inside a scope, used after it.
+  "released-value": {
+    let escaped = Tape.scope { Value(1.0) * 2 }
+    print(escaped.data)
+  },
+  // Values of two tapes in one expression.
+  "mixed-tapes": {
+    let first = Tape()
+    let second = Tape()
+    let a = Value(1.0, on: first)
+    let b = Value(2.0, on: second)
+    withExtendedLifetime((first, second)) { print((a + b).data) }
+  },
+  // Writing the data of a computed node.
+  "set-computed-data": {
+    let x = Value(1.0)
+    (x * 2).data = 3
+  },
+]
+
+let arguments = CommandLine.arguments.dropFirst()
+guard let name = arguments.first, let mistake = mistakes[name] else {
+  print("usage: mistakes <\(mistakes.keys.sorted().joined(separator: "|"))>")
+  exit(2)
+}
+mistake()
+print("no stop: the mistake went unnoticed")
