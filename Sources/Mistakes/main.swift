@@ -25,6 +25,37 @@ let mistakes: [String: () -> Void] = [
     let b = Value(2.0, on: second)
     withExtendedLifetime((first, second)) { print((a + b).data) }
   },
+  // A loss of an earlier step kept and read after the tape released that
+  // step (the automatic step rule).
+  "value-from-earlier-step": {
+    let w = Value(1.0)
+    var losses: [Value] = []
+    for _ in 0..<3 {
+      let loss = (w - 3).pow(2)
+      loss.backward()
+      w.data -= 0.1 * w.grad
+      w.zeroGrad()
+      losses.append(loss)
+    }
+    print(losses[1].data)
+  },
+  // Not a stop: a loop whose steps the tape cannot release (a scope stays
+  // open around it) warns once on standard error when it has grown large.
+  "growing-tape": {
+    let w = Value(1.0)
+    let scale: Double = 1.0
+    Tape.scope {
+      for _ in 0..<18 {
+        var x = w
+        for _ in 0..<(1 << 20) { x = x * scale }
+        x.backward()
+        w.data -= 1e-3 * w.grad
+        w.zeroGrad()
+      }
+    }
+    print("grown")
+    exit(0)
+  },
   // Writing the data of a computed node.
   "set-computed-data": {
     let x = Value(1.0)

@@ -70,6 +70,7 @@ struct ReleaseStopTests {
       ("released-value", "Backprop: used a released Value"),
       ("mixed-tapes", "Backprop: combined Values from two different tapes"),
       ("set-computed-data", "which is computed (*), not a leaf"),
+      ("value-from-earlier-step", "Or it belongs to an earlier training step"),
     ])
   func stopsWithMessage(mistake: String, message: String) throws {
     let binary = try releaseMistakes.get()
@@ -78,5 +79,15 @@ struct ReleaseStopTests {
     #expect(!result.stdout.contains("no stop"))
     #expect(result.stderr.contains(message), "stderr was: \(result.stderr)")
     #expect(result.stderr.contains("Fatal error"))
+  }
+
+  @Test func aTapeThatKeepsGrowingWarnsOnceWithTheFix() throws {
+    let binary = try releaseMistakes.get()
+    let result = run(binary.path, ["growing-tape"])
+    #expect(result.status == 0, "stderr was: \(result.stderr)")
+    #expect(result.stdout.contains("grown"))
+    let warning = "Backprop: warning: a tape holds"
+    #expect(result.stderr.components(separatedBy: warning).count == 2, "\(result.stderr)")
+    #expect(result.stderr.contains("`Tape.scope { }`"))
   }
 }

@@ -41,6 +41,7 @@ extension Value {
 extension TapeStorage {
   /// The reverse sweep from `root`.
   mutating func backward(from root: Int, seed: Double) {
+    noteBackward()
     if op[root] == .leaf {
       grad[root] += seed
       return

@@ -57,6 +57,7 @@ struct ParameterBlock {
   /// - Precondition: Every parameter is still valid (its scope has not
   ///   ended), and each is a leaf.
   func withBuffers<R>(
+    writingData: Bool = true,
     _ body: (_ data: UnsafeMutableBufferPointer<Double>, _ grad: UnsafeMutableBufferPointer<Double>)
       throws -> R
   ) rethrows -> R {
@@ -65,6 +66,7 @@ struct ParameterBlock {
       if _slowPath(!span.last.isValid) { Value.staleFailure(span.last) }
       // A read of every parameter, for a Recording's guard (see `reads`).
       s.pointee.reads &+= 1
+      if writingData { s.pointee.noteDataWrite(upTo: span.first + parameters.count - 1) }
       return try body(
         UnsafeMutableBufferPointer(start: s.data + span.first, count: parameters.count),
         UnsafeMutableBufferPointer(start: s.grad + span.first, count: parameters.count))
@@ -75,7 +77,7 @@ struct ParameterBlock {
       try grad.withUnsafeMutableBufferPointer { g in try body(d, g) }
     }
     for (k, p) in parameters.enumerated() {
-      p.data = data[k]
+      if writingData { p.data = data[k] }
       p.grad = grad[k]
     }
     return result
@@ -83,6 +85,6 @@ struct ParameterBlock {
 
   /// Sets every parameter's gradient to zero.
   func zeroGrad() {
-    withBuffers { _, grad in grad.update(repeating: 0) }
+    withBuffers(writingData: false) { _, grad in grad.update(repeating: 0) }
   }
 }

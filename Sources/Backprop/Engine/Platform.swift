@@ -85,6 +85,14 @@ func deallocate<T>(_ buffer: UnsafeMutablePointer<T>?) {
   free(UnsafeMutableRawPointer(buffer))
 }
 
+// MARK: - Output
+
+/// Writes `text` to standard error (file descriptor 2), unbuffered.
+func writeToStandardError(_ text: String) {
+  var text = text
+  text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
 // MARK: - Threads
 
 /// A key for one pointer of thread-local storage, created once per process.

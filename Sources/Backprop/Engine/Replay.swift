@@ -62,6 +62,7 @@ public final class Recording {
     start = TapeStorage.Mark(
       count: s.pointee.count, operandCount: s.pointee.operandCount,
       constantCount: s.pointee.constantCount)
+    s.pointee.noteRecording(1)
     let readsBefore = s.pointee.reads
     let output = tape.withCurrent(body)
     isReplayable = s.pointee.reads == readsBefore
@@ -70,6 +71,10 @@ public final class Recording {
       "Backprop: a Recording's body must return a value it recorded on the recording's tape")
     self.output = output
     schedule = isReplayable ? ReplaySchedule(s.pointee, first: start.count, through: output.id) : nil
+  }
+
+  deinit {
+    tape.storage.pointee.noteRecording(-1)
   }
 
   /// Recomputes the recorded graph from the leaves' current data and

@@ -26,6 +26,12 @@
 ///       w.zeroGrad()
 ///     }
 ///
+/// A loop written without scopes keeps flat memory too: after
+/// ``Value/backward(gradient:)`` and a write of a leaf's data, the next node
+/// recorded releases the previous step first (the step rule, in the How
+/// backward works guide). A scope is the explicit way, and releases the
+/// first step's graph as well.
+///
 /// ## Threads
 ///
 /// A tape is not `Sendable`: it belongs to the thread that uses it, and values

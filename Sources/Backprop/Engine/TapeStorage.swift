@@ -28,6 +28,11 @@ struct TapeStorage {
 
   @usableFromInline var count = 0
   @usableFromInline var capacity = 0
+  /// Where the record hot path leaves for ``prepareRecord(_:_:_:)``: equal to
+  /// `capacity` while nothing is pending, lowered (to 0) when a step boundary
+  /// may be due, so that the automatic rule costs the hot path no extra
+  /// branch (see `StepBoundary.swift`).
+  @usableFromInline var recordLimit = 0
   @usableFromInline var op: UnsafeMutablePointer<OpCode>
   @usableFromInline var lhs: UnsafeMutablePointer<UInt32>
   @usableFromInline var rhs: UnsafeMutablePointer<UInt32>
@@ -56,6 +61,8 @@ struct TapeStorage {
   /// API: a `Recording` compares it before and after its body, to know
   /// whether the body could have branched on the data.
   @usableFromInline var reads = 0
+  /// The automatic step rule's state (see `StepBoundary.swift`).
+  var steps = StepState()
   /// Optional node labels, for graph exports.
   var labels: [UInt32: String] = [:]
   /// The tape that owns this storage now (nil while pooled).
@@ -167,6 +174,8 @@ struct TapeStorage {
       fatalError("Backprop: endScope() without a matching beginScope()")
     }
     truncate(to: mark)
+    // A boundary that was held back while the scope was open may be due now.
+    recordLimit = 0
   }
 
   /// Releases the nodes from `mark.count` on; their indices will be reused, so
@@ -177,10 +186,27 @@ struct TapeStorage {
         labels = labels.filter { Int($0.key) < mark.count }
       }
       count = mark.count
-      generation &+= 1
+      advanceGeneration()
     }
     operandCount = mark.operandCount
     constantCount = mark.constantCount
+    steps.truncated(to: mark)
+  }
+
+  /// Moves to the next generation, so that handles to released nodes never
+  /// match again. Stamps are 32-bit: rather than wrap (when a handle from
+  /// 2³² releases ago would name a new node), the program stops.
+  mutating func advanceGeneration() {
+    guard generation < UInt32.max else {
+      stop(
+        """
+        Backprop: this tape has released nodes \(UInt32.max) times, the most its \
+        32-bit stamps can tell apart; a handle from the first release would \
+        name a new node. Use a fresh Tape (or `removeAll()` and new values) \
+        for the next 4 billion steps.
+        """)
+    }
+    generation += 1
   }
 
   /// Releases every node and, when `keepingCapacity` is false, the memory.
@@ -190,8 +216,10 @@ struct TapeStorage {
     let empty = Mark(count: 0, operandCount: 0, constantCount: 0)
     scopeMarks = scopeMarks.map { _ in empty }
     truncate(to: empty)
-    generation &+= 1
+    advanceGeneration()
     labels = [:]
+    steps = StepState()
+    recordLimit = 0
     if !keepingCapacity {
       op = reallocate(op, from: capacity, to: 1)
       lhs = reallocate(lhs, from: capacity, to: 1)
@@ -253,8 +281,10 @@ extension UnsafeMutablePointer where Pointee == TapeStorage {
   /// Appends a node and returns a handle to it.
   @inlinable @inline(__always)
   func record(_ code: OpCode, _ a: UInt32, _ b: UInt32, _ value: Double) -> Value {
-    let i = pointee.count
-    if _slowPath(i == pointee.capacity) { pointee.grow(minimum: i + 1) }
+    var i = pointee.count
+    var a = a
+    var b = b
+    if _slowPath(i >= pointee.recordLimit) { (i, a, b) = pointee.prepareRecord(code, a, b) }
     let generation = pointee.generation
     pointee.op[i] = code
     pointee.lhs[i] = a

@@ -17,9 +17,12 @@
 ///
 /// A value belongs to the tape that was current on its thread when it was
 /// created (``Tape/current``), and stays valid until that tape releases it: at
-/// the end of the ``Tape/scope(_:)-method`` it was recorded in, or when the tape is
-/// reset or released. Using a released value, or combining values of two
-/// tapes, stops the program with a message that says what to do.
+/// the end of the ``Tape/scope(_:)-method`` it was recorded in, when the tape is
+/// reset or released, or, in a training loop without scopes, when the next
+/// step starts recording after ``backward(gradient:)`` and an update of a
+/// parameter's data (the step rule of the How backward works guide). Using
+/// a released value, or combining values of two tapes, stops the program
+/// with a message that says what to do.
 ///
 /// `Value` is deliberately not `Sendable`: a tape belongs to one thread.
 public struct Value {
@@ -105,6 +108,7 @@ public struct Value {
       let i = node
       if _slowPath(storage.op[i] != .leaf) { Value.notLeafFailure(self) }
       storage.data[i] = newValue
+      storage.pointee.noteDataWrite(upTo: i)
     }
   }
 
@@ -169,13 +173,23 @@ public struct Value {
 
   @usableFromInline @inline(never)
   static func staleFailure(_ v: Value) -> Never {
+    let automatic =
+      v.storage.pointee.steps.releases == 0
+      ? ""
+      : """
+         Or it belongs to an earlier training step: after backward() and an \
+        update of a parameter's data, the tape releases the previous step when \
+        the next one starts recording. Keep `loss.data` (a Double) rather than \
+        the Value, compute what you need from the step before the update, or \
+        record values that must outlive a step before the loop.
+        """
     fatalError(
       """
       Backprop: used a released Value (node #\(v.index)). It was recorded inside \
       a `scope { }` that has ended, or on a tape that was reset or released. \
       Keep what must outlive a scope outside it (parameters), or return plain \
       Doubles (`value.data`) from the scope.
-      """)
+      """ + automatic)
   }
 
   @usableFromInline @inline(never)

@@ -151,7 +151,7 @@ final class BatchGradient {
     while shards.count < shardCount {
       shards.append(Shard(replicating: model, penaltyIncludesBiases: l2IncludesBiases))
     }
-    parameters.withBuffers { data, _ in
+    parameters.withBuffers(writingData: false) { data, _ in
       for k in 0..<data.count { parameterValues[k] = data[k] }
     }
     let batchCount = rows.count
@@ -175,11 +175,11 @@ final class BatchGradient {
     }
     // The reduction, in shard order whatever ran where.
     var total = 0.0
-    parameters.withBuffers { _, grad in
+    parameters.withBuffers(writingData: false) { _, grad in
       for s in 0..<shardCount {
         let shard = shards[s]
         total = s == 0 ? shard.loss : total + shard.loss
-        shard.parameters.withBuffers { _, shardGrad in
+        shard.parameters.withBuffers(writingData: false) { _, shardGrad in
           if s == 0 {
             for k in 0..<grad.count { grad[k] = shardGrad[k] }
           } else {

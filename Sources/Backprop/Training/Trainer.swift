@@ -238,7 +238,7 @@ public func train<O: Optimizer>(
         guard batchLoss.isFinite else {
           throw TrainingError.nonFiniteLoss(epoch: epoch, step: step, loss: batchLoss)
         }
-        block.withBuffers { _, grad in
+        block.withBuffers(writingData: false) { _, grad in
           for k in 0..<grad.count { gradient[k] = grad[k] }
         }
         if let bad = gradient.first(where: { !$0.isFinite }) {
