@@ -6,9 +6,10 @@ import MicrogradFixtures
 /// linear output), 100 points, hinge loss + 1e-4·Σp², 100 full-batch steps,
 /// learning rate 1 − 0.9k/100 — trained by the engine (through `train`) and
 /// by hand-written back-propagation on flat `[Double]` buffers, in the same
-/// run, from the same fixtures. Then the loop users write without the
+/// run, from the same fixtures. Then the loops users write without the
 /// training API, with and without scopes: micrograd's notebook loop
-/// (``MicrogradLoopBenchmark``).
+/// (``MicrogradLoopBenchmark``) and seed 004's loop on the digits
+/// (``DigitsLoopBenchmark``).
 enum MLPBenchmark {
   static let sizes = [2, 16, 16, 1]
   static let steps = 100
@@ -78,6 +79,7 @@ enum MLPBenchmark {
 
     // The loops users write, without `train` and without scopes.
     try MicrogradLoopBenchmark.run(runs: runs, hand: handTimes, handLosses: handLosses)
+    try DigitsLoopBenchmark.run(runs: runs)
   }
 }
 
