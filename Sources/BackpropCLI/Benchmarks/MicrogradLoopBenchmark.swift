@@ -42,10 +42,9 @@ enum MicrogradLoopBenchmark {
     let steps = MLPBenchmark.steps
     // The scoped loop first, with an untimed warm-up: it warms the code that
     // both loops share without growing the memory the unscoped loop measures.
-    _ = try runOnFreshTape(setup: model) { m in Tape.scope { (0..<steps).map { step(m, $0) } } }
-    let scoped = try repeatOnFreshTapes(runs: runs, setup: model) { m in
-      (0..<steps).map { k in Tape.scope { step(m, k) } }
-    }
+    let scopedLoop = { (m: MLP) in (0..<steps).map { k in Tape.scope { step(m, k) } } }
+    _ = try runOnFreshTape(setup: model, loop: scopedLoop)
+    let scoped = try repeatOnFreshTapes(runs: runs, setup: model, loop: scopedLoop)
     let unscoped = try repeatOnFreshTapes(runs: runs, setup: model) { m in
       (0..<steps).map { k in step(m, k) }
     }
