@@ -46,7 +46,12 @@ enum DigitsLoopBenchmark {
       var generator = SeededGenerator(seed: 10)
       var batches: [[Int]] = []
       for _ in 0..<epochs {
-        let order = Array(0..<rows).shuffled(using: &generator)
+        // Fisher–Yates written out, so the order does not depend on the
+        // standard library's shuffle.
+        var order = Array(0..<rows)
+        for i in stride(from: rows - 1, to: 0, by: -1) {
+          order.swapAt(i, Int(generator.next() % UInt64(i + 1)))
+        }
         for start in stride(from: 0, to: rows, by: batchSize) {
           batches.append(Array(order[start..<Swift.min(start + batchSize, rows)]))
         }
