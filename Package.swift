@@ -21,9 +21,14 @@ let package = Package(
     .target(
       name: "MicrogradFixtures",
       swiftSettings: [.swiftLanguageMode(.v6)]),
+    // The 8×8 handwritten digits (1,797 images), the CSV text compiled in and
+    // parsed at first use, for `backprop bench mlp` and the tests. Not a product.
+    .target(
+      name: "DigitsFixtures",
+      swiftSettings: [.swiftLanguageMode(.v6)]),
     .executableTarget(
       name: "BackpropCLI",
-      dependencies: ["Backprop", "MicrogradFixtures"],
+      dependencies: ["Backprop", "MicrogradFixtures", "DigitsFixtures"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
     // Runs the Swift examples of README.md and Docs/*.md and compares their
     // output with the documents: `swift run doc-check`.
@@ -38,7 +43,7 @@ let package = Package(
       swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(
       name: "BackpropTests",
-      dependencies: ["Backprop", "MicrogradFixtures"],
+      dependencies: ["Backprop", "MicrogradFixtures", "DigitsFixtures"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
   ]
 )

@@ -1,3 +1,4 @@
+import Backprop
 import Foundation
 
 /// Times of repeated runs of one workload, in seconds.
@@ -59,4 +60,91 @@ func residentBytes() -> Int? {
 @inline(never)
 func blackHole<T>(_ x: T) {
   withExtendedLifetime(x) {}
+}
+
+/// The peak resident set size of this process in bytes (Linux's `VmHWM`), or
+/// nil.
+func peakResidentBytes() -> Int? {
+  guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+    let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+    let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+  else { return nil }
+  return kilobytes * 1024
+}
+
+/// Resets the peak resident set size to the current one (Linux: `5` written
+/// to `/proc/self/clear_refs`); false where that is not possible.
+@discardableResult
+func resetPeakResident() -> Bool {
+  guard let file = fopen("/proc/self/clear_refs", "w") else { return false }
+  defer { fclose(file) }
+  return fputs("5", file) >= 0
+}
+
+/// Bytes in megabytes (10⁶), with a sign: `+12.3`.
+func formatMegabytes(_ bytes: Int?) -> String {
+  guard let bytes else { return "?" }
+  let text = format(Double(bytes) / 1e6, 1)
+  return text.hasPrefix("-") && text != "-0.0" ? text : "+" + text.drop(while: { $0 == "-" })
+}
+
+/// Bytes in megabytes (10⁶), unsigned: `98.8`.
+func megabytes(_ bytes: Int) -> String {
+  format(Double(bytes) / 1e6, 1)
+}
+
+/// One run of a training loop on a fresh tape: what it took and what it
+/// grew.
+struct LoopRun {
+  /// The loop's wall-clock time.
+  var seconds: Double
+  /// Resident memory after the loop minus before it (the tape still alive).
+  var residentGrowth: Int?
+  /// The process's peak resident memory during the loop minus the resident
+  /// memory before it; nil where the peak cannot be reset.
+  var peakGrowth: Int?
+  /// The bytes the tape holds when the loop ends.
+  var tapeBytes: Int
+  /// The nodes left on the tape when the loop ends.
+  var tapeCount: Int
+  /// The loss of each step.
+  var losses: [Double]
+}
+
+/// Runs `setup` and then `loop` on a fresh tape made current, timing the
+/// loop alone and measuring the resident memory around it; the tape (and all
+/// it holds) is released before this returns.
+func runOnFreshTape<State>(
+  setup: () throws -> State, loop: (State) throws -> [Double]
+) rethrows -> LoopRun {
+  let tape = Tape()
+  return try tape.withCurrent {
+    let state = try setup()
+    let canResetPeak = resetPeakResident()
+    let before = residentBytes()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let losses = try loop(state)
+    let elapsed = seconds(clock.now - start)
+    let after = residentBytes()
+    let peak = canResetPeak ? peakResidentBytes() : nil
+    return LoopRun(
+      seconds: elapsed,
+      residentGrowth: before.flatMap { b in after.map { $0 - b } },
+      peakGrowth: before.flatMap { b in peak.map { $0 - b } },
+      tapeBytes: tape.allocatedBytes, tapeCount: tape.count, losses: losses)
+  }
+}
+
+/// Repeats ``runOnFreshTape(setup:loop:)`` `runs` times; the times of all
+/// runs, the first run's memory figures and losses.
+func repeatOnFreshTapes<State>(
+  runs: Int, setup: () throws -> State, loop: (State) throws -> [Double]
+) rethrows -> (times: Timings, first: LoopRun) {
+  let first = try runOnFreshTape(setup: setup, loop: loop)
+  var times = Timings(seconds: [first.seconds])
+  for _ in 1..<max(1, runs) {
+    times.seconds.append(try runOnFreshTape(setup: setup, loop: loop).seconds)
+  }
+  return (times, first)
 }

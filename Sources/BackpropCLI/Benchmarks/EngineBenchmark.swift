@@ -62,10 +62,15 @@ enum EngineBenchmark {
     print("")
     chain(n: 1_000_000, runs: runs)
     fanIn(n: 1_000_000, runs: runs)
-    chain(n: 10_000_000, runs: 1, warmUp: false)
+    chain(n: 10_000_000, runs: 1, warmUp: false, warmRuns: 3)
   }
 
-  static func chain(n: Int, runs: Int, warmUp: Bool = true) {
+  /// Times the chain of `n` steps, engine and hand-written, and prints them.
+  /// With `warmRuns > 0` (and one run without a warm-up, which is then the
+  /// cold run: a fresh tape, a fresh buffer) it also times `warmRuns` runs
+  /// on the same tape after `removeAll(keepingCapacity: true)` and on the same
+  /// buffer, and prints the cold and the warm figures side by side.
+  static func chain(n: Int, runs: Int, warmUp: Bool = true, warmRuns: Int = 0) {
     let nodes = 3 * n
     let xs = UnsafeMutablePointer<Double>.allocate(capacity: n + 1)
     defer { xs.deallocate() }
@@ -110,12 +115,37 @@ enum EngineBenchmark {
       tape.removeAll(keepingCapacity: true)
       return times
     }
+    var coldAndWarm: [String] = []
+    if warmRuns > 0 {
+      // Warm: the tape keeps its capacity between runs (engineChain ends with
+      // removeAll(keepingCapacity: true)), the hand-written code its buffer.
+      var warmEngine = engine
+      var warmHand = hand
+      let warmEngineTimes = measure(runs: warmRuns, warmUp: false) {
+        warmEngine = engineChain(n, tape: tape)
+      }
+      let warmHandTimes = measure(runs: warmRuns, warmUp: false) { warmHand = handChain(n, xs) }
+      let perNode = { (t: Double) in format(t / Double(nodes) * 1e9, 1) + " ns/node" }
+      let cold = runs == 1 && !warmUp
+      if cold {
+        coldAndWarm.append(
+          "  cold (first run, fresh tape, fresh buffer): engine \(formatTime(engineTimes.median)) (\(perNode(engineTimes.median))), "
+            + "hand-written \(formatTime(handTimes.median)) (\(perNode(handTimes.median))), "
+            + "ratio \(format(engineTimes.median / handTimes.median, 2))")
+      }
+      coldAndWarm.append(
+        "  warm (same tape after removeAll(keepingCapacity: true), same buffer; median of \(warmRuns)): "
+          + "engine \(formatTime(warmEngineTimes.median)) (\(perNode(warmEngineTimes.median))), "
+          + "hand-written \(formatTime(warmHandTimes.median)) (\(perNode(warmHandTimes.median))), "
+          + "ratio \(format(warmEngineTimes.median / warmHandTimes.median, 2))  "
+          + "results \(warmEngine == hand && warmHand == hand ? "identical" : "DIFFER")")
+    }
     report(
       name: "chain x = tanh(x*w + c), N = \(n) (\(nodes) nodes)",
       nodes: nodes, engine: engineTimes, hand: handTimes,
       agree: engine == hand, allocated: allocated,
       rss: rssBefore.flatMap { b in rssAfter.map { $0 - b } },
-      replay: (replayTimes, replayed == hand))
+      replay: (replayTimes, replayed == hand), extra: coldAndWarm)
   }
 
   static func fanIn(n: Int, runs: Int) {
@@ -167,7 +197,8 @@ enum EngineBenchmark {
 
   static func report(
     name: String, nodes: Int, engine: Timings, hand: Timings, agree: Bool,
-    allocated: Int?, rss: Int?, replay: (times: Timings, agree: Bool)? = nil
+    allocated: Int?, rss: Int?, replay: (times: Timings, agree: Bool)? = nil,
+    extra: [String] = []
   ) {
     print(name)
     let perNode = { (t: Double) in format(t / Double(nodes) * 1e9, 1) + " ns/node" }
@@ -194,6 +225,7 @@ enum EngineBenchmark {
           + "\(format(Double(allocated) / Double(nodes), 1)) bytes/node allocated at peak"
           + (rss.map { "; RSS grew \(format(Double($0) / Double(nodes), 1)) bytes/node" } ?? ""))
     }
+    for line in extra { print(line) }
     print("")
   }
 }

@@ -6,7 +6,10 @@ import MicrogradFixtures
 /// linear output), 100 points, hinge loss + 1e-4·Σp², 100 full-batch steps,
 /// learning rate 1 − 0.9k/100 — trained by the engine (through `train`) and
 /// by hand-written back-propagation on flat `[Double]` buffers, in the same
-/// run, from the same fixtures.
+/// run, from the same fixtures. Then the loops users write without the
+/// training API, with and without scopes: micrograd's notebook loop
+/// (``MicrogradLoopBenchmark``) and seed 004's loop on the digits
+/// (``DigitsLoopBenchmark``).
 enum MLPBenchmark {
   static let sizes = [2, 16, 16, 1]
   static let steps = 100
@@ -73,6 +76,10 @@ enum MLPBenchmark {
     print("engine, 8 shards, 1 thread           median \(formatTime(largeTimes[0].median))  min \(formatTime(largeTimes[0].min))  max \(formatTime(largeTimes[0].max))")
     print("engine, 8 shards, 2 threads          median \(formatTime(largeTimes[1].median))  min \(formatTime(largeTimes[1].min))  max \(formatTime(largeTimes[1].max))")
     print("speed-up from 2 threads \(format(largeTimes[0].median / largeTimes[1].median, 2)); 1 and 2 threads \(largeIdentical ? "bit-identical" : "DIFFER")")
+
+    // The loops users write, without `train` and without scopes.
+    try MicrogradLoopBenchmark.run(runs: runs, hand: handTimes, handLosses: handLosses)
+    try DigitsLoopBenchmark.run(runs: runs)
   }
 }
 
