@@ -15,7 +15,11 @@ let package = Package(
   targets: [
     .target(
       name: "Backprop",
+      dependencies: ["CThreadPointer"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
+    // The current thread's identity in one instruction, for the check that a
+    // tape is used on its own thread (C: Swift cannot read the thread pointer).
+    .target(name: "CThreadPointer"),
     // micrograd's demo data, weights and loss curve, as Swift source, for the
     // number-for-number test and `backprop bench mlp`. Not a product.
     .target(

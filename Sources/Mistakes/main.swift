@@ -56,12 +56,51 @@ let mistakes: [String: () -> Void] = [
     print("grown")
     exit(0)
   },
+  // A value sent to a detached task, which runs on another thread: Swift 6
+  // lets a value of a disconnected region be sent, so only the library's
+  // check at the first use there stops it.
+  "value-in-detached-task": {
+    let v = Value(2.0)
+    let done = DispatchSemaphore(value: 0)
+    Task.detached {
+      print(v.data)
+      done.signal()
+    }
+    done.wait()
+  },
+  // A value smuggled to a Thread and to a dispatch queue in an unchecked box
+  // (plain captures do not compile: their closures are @Sendable).
+  "value-on-a-thread": {
+    let box = UncheckedBox(Value(2.0))
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      print((box.value * 2).data)
+      done.signal()
+    }
+    thread.start()
+    done.wait()
+  },
+  "value-on-a-dispatch-queue": {
+    let box = UncheckedBox(Value(2.0))
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      box.value.backward()
+      done.signal()
+    }
+    done.wait()
+  },
   // Writing the data of a computed node.
   "set-computed-data": {
     let x = Value(1.0)
     (x * 2).data = 3
   },
 ]
+
+/// Hides a value from the compiler's Sendable checking.
+final class UncheckedBox: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let name = arguments.first, let mistake = mistakes[name] else {

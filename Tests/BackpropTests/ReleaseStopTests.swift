@@ -71,6 +71,9 @@ struct ReleaseStopTests {
       ("mixed-tapes", "Backprop: combined Values from two different tapes"),
       ("set-computed-data", "which is computed (*), not a leaf"),
       ("value-from-earlier-step", "Or it belongs to an earlier training step"),
+      ("value-in-detached-task", "on a thread other than the one its tape belongs to"),
+      ("value-on-a-thread", "on a thread other than the one its tape belongs to"),
+      ("value-on-a-dispatch-queue", "on a thread other than the one its tape belongs to"),
     ])
   func stopsWithMessage(mistake: String, message: String) throws {
     let binary = try releaseMistakes.get()
@@ -89,5 +92,47 @@ struct ReleaseStopTests {
     let warning = "Backprop: warning: a tape holds"
     #expect(result.stderr.components(separatedBy: warning).count == 2, "\(result.stderr)")
     #expect(result.stderr.contains("`Tape.scope { }`"))
+  }
+
+  /// A Value captured by a `Thread`'s or a dispatch queue's closure does not
+  /// compile (the closures are `@Sendable` and `Value` is not): type-checks
+  /// snippets against the release build's module.
+  @Test(
+    arguments: [
+      ("Thread { print(v.data) }.start()", true),
+      ("DispatchQueue.global().async { print(v.data) }", true),
+      ("let d = v.data; Thread { print(d) }.start()", false),
+    ])
+  func capturingAValueInASendableClosureDoesNotCompile(body: String, fails: Bool) throws {
+    let binary = try releaseMistakes.get()
+    let products = binary.deletingLastPathComponent()
+    let directory = FileManager.default.temporaryDirectory
+      .appendingPathComponent("backprop-snippet-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let snippet = directory.appendingPathComponent("snippet.swift")
+    try """
+      import Backprop
+      import Foundation
+      func f() {
+        let v = Value(2.0)
+        \(body)
+      }
+      """.write(to: snippet, atomically: true, encoding: .utf8)
+    let result = run(
+      "/usr/bin/env",
+      ["swiftc", "-typecheck", "-swift-version", "6",
+       "-I", products.appendingPathComponent("Modules").path,
+       "-Xcc", "-fmodule-map-file="
+        + products.appendingPathComponent("CThreadPointer.build/module.modulemap").path,
+       snippet.path])
+    if fails {
+      #expect(result.status != 0)
+      #expect(
+        result.stderr.contains("non-Sendable type 'Value'")
+          || result.stderr.contains("non-sendable type 'Value'"), "\(result.stderr)")
+    } else {
+      #expect(result.status == 0, "\(result.stderr)")
+    }
   }
 }

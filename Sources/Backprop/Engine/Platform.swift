@@ -10,6 +10,14 @@
 #else
   #error("Backprop needs a C library with libm and pthreads")
 #endif
+import CThreadPointer
+
+// MARK: - Thread identity
+
+/// The calling thread's identity, unique among the live threads: the thread
+/// pointer, read in one instruction (see `CThreadPointer.h`).
+@inlinable @inline(__always)
+func currentThread() -> UInt { UInt(backprop_current_thread()) }
 
 // MARK: - libm
 

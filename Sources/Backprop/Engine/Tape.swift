@@ -34,8 +34,13 @@
 ///
 /// ## Threads
 ///
-/// A tape is not `Sendable`: it belongs to the thread that uses it, and values
-/// of two tapes never mix (combining them stops the program with a message).
+/// A tape is not `Sendable`: it belongs to the thread that created it, and so
+/// do its values. A `Thread` or dispatch-queue closure that captures a value
+/// does not compile; a value sent another way (Swift 6 lets `Task.detached`
+/// take a value of a disconnected region, and an `await` may resume on
+/// another thread) stops the program at its first use there, with a message.
+/// The check is one compare of the thread pointer per use. Values of two
+/// tapes never mix (combining them stops the program with a message).
 /// Parallel work uses one tape per thread, which is what ``current`` gives.
 ///
 /// - Complexity: Recording a node is O(1) amortised and takes 29 bytes
@@ -52,9 +57,11 @@ public final class Tape {
   public init() {
     storage = TapeStorage.make()
     storage.pointee.owner = self
+    storage.pointee.ownerThread = currentThread()
   }
 
   deinit {
+    storage.pointee.ownerThread = 0
     TapeStorage.recycle(storage)
   }
 
@@ -89,6 +96,7 @@ public final class Tape {
   /// - Parameter body: The code to run.
   /// - Returns: What `body` returns.
   public func withCurrent<R>(_ body: () throws -> R) rethrows -> R {
+    checkThread()
     let previous = threadLocalObject()
     setThreadLocalObject(self)
     defer { setThreadLocalObject(previous) }
@@ -116,6 +124,7 @@ public final class Tape {
   /// - Complexity: O(1) to open and to close; memory is kept for reuse, so a
   ///   loop of scopes allocates only on its first pass.
   public func scope<R>(_ body: () throws -> R) rethrows -> R {
+    checkThread()
     let depth = storage.pointee.scopeMarks.count
     storage.pointee.beginScope()
     defer {
@@ -135,6 +144,19 @@ public final class Tape {
     try current.scope(body)
   }
 
+  /// Stops the program unless this is the tape's thread.
+  @usableFromInline
+  func checkThread() {
+    if _slowPath(!storage.isOnOwnerThread) { Value.wrongThreadFailure(nil) }
+  }
+
+  /// Makes the calling thread the tape's thread. Only for the library's
+  /// parallel training, which hands each shard's tape to one thread at a
+  /// time and waits for it.
+  func adoptCurrentThread() {
+    storage.pointee.ownerThread = currentThread()
+  }
+
   /// The number of nodes recorded and not yet released.
   public var count: Int { storage.pointee.count }
 
@@ -144,6 +166,7 @@ public final class Tape {
   ///
   /// - Complexity: O(``count``).
   public func zeroGrad() {
+    checkThread()
     storage.grad.update(repeating: 0, count: storage.pointee.count)
   }
 
@@ -168,6 +191,7 @@ public final class Tape {
   ///
   /// - Parameter keepingCapacity: Whether to keep the memory for reuse.
   public func removeAll(keepingCapacity: Bool = false) {
+    checkThread()
     storage.pointee.removeAll(keepingCapacity: keepingCapacity)
   }
 

@@ -14,7 +14,7 @@ extension Value {
     into out: UnsafeMutablePointer<UInt32>, step: Int
   ) -> Bool {
     let count = s.pointee.count
-    guard count > 0 else { return values.isEmpty }
+    guard count > 0, s.isOnOwnerThread else { return values.isEmpty }
     let stamps = s.pointee.stamp
     var valid = true
     values.withUnsafeBufferPointer { buffer in

@@ -24,7 +24,9 @@
 /// a released value, or combining values of two tapes, stops the program
 /// with a message that says what to do.
 ///
-/// `Value` is deliberately not `Sendable`: a tape belongs to one thread.
+/// `Value` is deliberately not `Sendable`: a tape belongs to one thread, and
+/// using a value on another thread (sent to a task, say) stops the program
+/// with a message at its first use there.
 public struct Value {
   /// The tape's storage. Storage objects are never deallocated (see
   /// `TapeStorage`), so an unowned(unsafe) reference is always safe to follow,
@@ -74,6 +76,7 @@ public struct Value {
   ///   - data: The leaf's value.
   ///   - tape: The tape to record it on.
   public init(_ data: Double, on tape: Tape) {
+    tape.checkThread()
     self = tape.storage.record(.leaf, 0, 0, data)
   }
 
@@ -144,7 +147,10 @@ public struct Value {
 
   /// Whether this handle still names a node: `false` once the scope it was
   /// recorded in has ended or its tape was reset or released.
-  public var isValid: Bool { storage.isLive(index, stamp) }
+  public var isValid: Bool {
+    if _slowPath(!storage.isOnOwnerThread) { Value.staleFailure(self) }
+    return storage.isLive(index, stamp)
+  }
 
   /// An optional name shown in graph exports.
   public var label: String? {
@@ -173,6 +179,14 @@ public struct Value {
 
   @usableFromInline @inline(never)
   static func staleFailure(_ v: Value) -> Never {
+    // On another thread, a handle that still names its node is used on the
+    // wrong thread (the stamp is read here only to choose the message).
+    let s = v.storage.pointee
+    if s.ownerThread != currentThread() && s.ownerThread != 0 && Int(v.index) < s.count
+      && s.stamp[Int(v.index)] == v.stamp
+    {
+      wrongThreadFailure(v)
+    }
     let automatic =
       v.storage.pointee.steps.releases == 0
       ? ""
@@ -190,6 +204,21 @@ public struct Value {
       Keep what must outlive a scope outside it (parameters), or return plain \
       Doubles (`value.data`) from the scope.
       """ + automatic)
+  }
+
+  @usableFromInline @inline(never)
+  static func wrongThreadFailure(_ v: Value?) -> Never {
+    let which = v.map { "a Value (node #\($0.index))" } ?? "a tape"
+    fatalError(
+      """
+      Backprop: used \(which) on a thread other than the one its tape belongs to. \
+      A tape belongs to one thread, and so do its values: a Value sent to another \
+      thread, task or dispatch queue (or kept across an `await` that resumed on \
+      another thread) cannot be used there. Send plain Doubles (`value.data`) \
+      between threads and record values on the thread that uses them; for \
+      parallel training, use `TrainingOptions(threads:)`, which gives each \
+      thread its own tape.
+      """)
   }
 
   @usableFromInline @inline(never)

@@ -173,7 +173,8 @@ final class BatchGradient {
         self.recordLoss(of: rows, with: replica, batchCount: batchCount, penalty: penalty)
       }
     }
-    // The reduction, in shard order whatever ran where.
+    // The reduction, in shard order whatever ran where, on this thread.
+    for shard in shards { shard.tape.adoptCurrentThread() }
     var total = 0.0
     parameters.withBuffers(writingData: false) { _, grad in
       for s in 0..<shardCount {
@@ -234,6 +235,9 @@ private final class Shard {
     rows: ArraySlice<Int>, parameterValues: [Double], replay: Bool, includesPenalty: Bool,
     record: @escaping (ArraySlice<Int>, MLP, [Value]?) -> (total: Value, outputs: [UInt32])
   ) {
+    // The pool runs this shard on one thread at a time and waits for it: the
+    // tape moves with it.
+    tape.adoptCurrentThread()
     parameters.withBuffers { data, grad in
       for k in 0..<data.count { data[k] = parameterValues[k] }
       grad.update(repeating: 0)
