@@ -2,7 +2,7 @@
 // can build this program with `-c release` and check that the library's stop
 // prints its message there too (`precondition` messages are compiled out
 // under -O; the library's are not). Not a product: `swift run Mistakes <name>`.
-import Backprop
+@_spi(Testing) import Backprop
 import Foundation
 
 let mistakes: [String: () -> Void] = [
@@ -88,6 +88,18 @@ let mistakes: [String: () -> Void] = [
       done.signal()
     }
     done.wait()
+  },
+  // The last generation a 32-bit stamp can tell apart: the release after it
+  // stops rather than let a handle from 2³² releases ago name a new node.
+  "stamps-run-out": {
+    let tape = Tape()
+    tape.setGenerationForTesting(UInt32.max - 1)
+    tape.withCurrent {
+      let w = Value(1.0)
+      tape.scope { _ = w * 2 }  // the last generation
+      print("released once")
+      tape.scope { _ = w * 2 }
+    }
   },
   // Writing the data of a computed node.
   "set-computed-data": {

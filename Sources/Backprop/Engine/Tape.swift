@@ -206,5 +206,14 @@ public final class Tape {
   public static var bytesPerNode: Int { TapeStorage.bytesPerNodeSlot }
 }
 
+@_spi(Testing)
+extension Tape {
+  /// Moves the tape's generation to `generation`, for the test of what
+  /// happens when 32-bit stamps run out (after 2³² − 1 releases).
+  public func setGenerationForTesting(_ generation: UInt32) {
+    storage.pointee.generation = generation
+  }
+}
+
 @available(*, unavailable, message: "A Tape belongs to one thread")
 extension Tape: Sendable {}
