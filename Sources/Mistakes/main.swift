@@ -97,7 +97,7 @@ let mistakes: [String: () -> Void] = [
     tape.withCurrent {
       let w = Value(1.0)
       tape.scope { _ = w * 2 }  // the last generation
-      print("released once")
+      FileHandle.standardOutput.write(Data("released once\n".utf8))  // unbuffered
       tape.scope { _ = w * 2 }
     }
   },
