@@ -131,15 +131,8 @@ enum DigitsLoopBenchmark {
     print(
       "seed 004's loop on the 8×8 digits: MLP(64 → 32 relu → 10 linear), softmax cross-entropy, SGD lr \(learningRate), "
         + "batches of \(batchSize), \(epochs) epochs over \(rows) images, \(steps) steps")
-    print(
-      "digits loop, no scope: \(formatTime(unscoped.times.median)), \(MicrogradLoopBenchmark.memory(unscoped.first)); "
-        + "scoped \(formatTime(scoped.times.median)), \(MicrogradLoopBenchmark.memory(scoped.first)); "
-        + "hand-written \(formatTime(hand.median)); "
-        + "ratios \(format(unscoped.times.median / hand.median, 2)) / \(format(scoped.times.median / hand.median, 2))")
-    print(
-      "  tape at the end: no scope \(unscoped.first.tapeCount) nodes, \(megabytes(unscoped.first.tapeBytes)) MB; "
-        + "scoped \(scoped.first.tapeCount) nodes, \(megabytes(scoped.first.tapeBytes)) MB "
-        + "(medians of \(runs) runs, memory from the first, each on a fresh tape)")
+    MicrogradLoopBenchmark.printComparison(
+      "digits loop", unscoped: unscoped, scoped: scoped, handWritten: hand, runs: runs)
     print(
       "  losses: no scope and scoped \(identical ? "bit-identical" : "DIFFER"); "
         + "first \(unscoped.first.losses.first ?? .nan), final \(finalEngine); "

@@ -55,8 +55,23 @@ enum MicrogradLoopBenchmark {
     let identical = unscoped.first.losses.map(\.bitPattern) == scoped.first.losses.map(\.bitPattern)
     print("")
     print("micrograd's notebook loop as a user writes it: forward on all 100 points, sums with +, zeroGrad, backward, p.data -= lr * p.grad; 100 steps")
+    printComparison(
+      "micrograd loop", unscoped: unscoped, scoped: scoped, handWritten: hand, runs: runs)
     print(
-      "micrograd loop, no scope: \(formatTime(unscoped.times.median)), \(memory(unscoped.first)); "
+      "  losses: no scope and scoped \(identical ? "bit-identical" : "DIFFER"); "
+        + "max |Δ| vs micrograd's printed curve \(String(format: "%.1e", worstReference)), "
+        + "vs hand-written \(String(format: "%.1e", worstHand)); "
+        + "final loss \(unscoped.first.losses.last ?? .nan) (micrograd \(reference.last ?? .nan))")
+  }
+
+  /// Prints the two lines that compare a natural loop without a scope, the
+  /// same loop with a scope per step, and hand-written code.
+  static func printComparison(
+    _ name: String, unscoped: (times: Timings, first: LoopRun),
+    scoped: (times: Timings, first: LoopRun), handWritten hand: Timings, runs: Int
+  ) {
+    print(
+      "\(name), no scope: \(formatTime(unscoped.times.median)), \(memory(unscoped.first)); "
         + "scoped \(formatTime(scoped.times.median)), \(memory(scoped.first)); "
         + "hand-written \(formatTime(hand.median)); "
         + "ratios \(format(unscoped.times.median / hand.median, 2)) / \(format(scoped.times.median / hand.median, 2))")
@@ -64,11 +79,6 @@ enum MicrogradLoopBenchmark {
       "  tape at the end: no scope \(unscoped.first.tapeCount) nodes, \(megabytes(unscoped.first.tapeBytes)) MB; "
         + "scoped \(scoped.first.tapeCount) nodes, \(megabytes(scoped.first.tapeBytes)) MB "
         + "(medians of \(runs) runs, memory from the first, each on a fresh tape)")
-    print(
-      "  losses: no scope and scoped \(identical ? "bit-identical" : "DIFFER"); "
-        + "max |Δ| vs micrograd's printed curve \(String(format: "%.1e", worstReference)), "
-        + "vs hand-written \(String(format: "%.1e", worstHand)); "
-        + "final loss \(unscoped.first.losses.last ?? .nan) (micrograd \(reference.last ?? .nan))")
   }
 
   /// `+1.2 MB resident (peak +1.5 MB)`, from the run's measurements.
