@@ -248,7 +248,8 @@ public struct Value {
   static func storage(_ a: Value, _ b: Value) -> UnsafeMutablePointer<TapeStorage> {
     let s = a.storage
     if _slowPath(
-      !(s == b.storage) || !s.isLive(a.index, a.stamp) || !s.isLive(b.index, b.stamp))
+      !(s == b.storage) || !s.isOnOwnerThread || !s.pointee.isLive(a.index, a.stamp)
+        || !s.pointee.isLive(b.index, b.stamp))
     {
       mixFailure(a, b)
     }
