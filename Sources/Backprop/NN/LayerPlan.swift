@@ -64,7 +64,8 @@ struct LayerPlan {
   /// Where a layer writes its outputs: the handles (for the array a call
   /// returns), and the indices and data (for the next layer's inputs).
   struct Outputs {
-    var values: UnsafeMutablePointer<Value>
+    /// Where the handles go; nil for a layer inside an MLP.
+    var values: UnsafeMutablePointer<Value>?
     var indices: UnsafeMutablePointer<UInt32>
     var data: UnsafeMutablePointer<Double>
   }
@@ -170,7 +171,7 @@ struct LayerPlan {
   /// `start` on, `stride` entries apart, and whose inputs are `x`: computes
   /// the dot products four at a time (four sums side by side, each still
   /// left to right, so their chains of additions overlap instead of waiting
-  /// on each other), then writes every node into the tape's columns as the
+  /// on each other) and writes every node into the tape's columns as the
   /// neuron-by-neuron `record` calls would: dot product, addition of the
   /// bias, activation. The caller checked ``isQuiet(from:)``.
   @inline(__always)
@@ -178,76 +179,100 @@ struct LayerPlan {
     from k: Int, _ code: OpCode, operands start: Int, stride: Int, _ x: UnsafePointer<Double>,
     into out: Outputs
   ) {
+    switch activation {
+    case .linear: writeRest(LinearKernel(), k, code, start, stride, x, out)
+    case .step: writeRest(UnaryKernel(code: .step) { Kernels.step($0) }, k, code, start, stride, x, out)
+    case .sigmoid:
+      writeRest(UnaryKernel(code: .sigmoid) { Kernels.sigmoid($0) }, k, code, start, stride, x, out)
+    case .tanh: writeRest(UnaryKernel(code: .tanh) { LibM.tanh($0) }, k, code, start, stride, x, out)
+    case .relu: writeRest(UnaryKernel(code: .relu) { Kernels.relu($0) }, k, code, start, stride, x, out)
+    case .softplus:
+      writeRest(UnaryKernel(code: .softplus) { Kernels.softplus($0) }, k, code, start, stride, x, out)
+    case .leakyReLU(let slope):
+      writeRest(
+        ConstantKernel(code: .leakyReLU, constant: slope) { Kernels.leakyReLU($0, slope: slope) },
+        k, code, start, stride, x, out)
+    case .elu(let alpha):
+      writeRest(
+        ConstantKernel(code: .elu, constant: alpha) { Kernels.elu($0, alpha: alpha) }, k, code,
+        start, stride, x, out)
+    }
+  }
+
+  /// ``writeRest(from:_:operands:stride:_:into:)`` for one activation.
+  @inline(__always)
+  private func writeRest<A: ActivationKernel>(
+    _ a: A, _ k: Int, _ code: OpCode, _ start: Int, _ stride: Int, _ x: UnsafePointer<Double>,
+    _ out: Outputs
+  ) {
     let s = storage
     let n = inputs
-    let rest = outputs - k
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * rest) { buffer in
-      guard let totals = buffer.baseAddress else { return }
-      let sums = totals + rest
-      let results = sums + rest
-      let data = s.pointee.data
-      var q = 0
-      while q + 4 <= rest {
-        let t = Self.dots4(data + Int(firstWeight(k + q)), stride: n + 1, x, n)
-        for r in 0..<4 { totals[q + r] = t[r] }
-        q += 4
-      }
-      while q < rest {
-        let weights = data + Int(firstWeight(k + q))
-        var total = 0.0
-        for j in 0..<n { total += weights[j] * x[j] }
-        totals[q] = total
-        q += 1
-      }
-      // `dot + bias`, then the activation, as the operator and the method
-      // compute them.
-      let bias = UInt32(truncatingIfNeeded: n)
-      for q in 0..<rest { sums[q] = totals[q] + data[Int(firstWeight(k + q) &+ bias)] }
-      activation.apply(sums, to: results, rest)
+    let op = s.pointee.op
+    let lhs = s.pointee.lhs
+    let rhs = s.pointee.rhs
+    let data = s.pointee.data
+    let grad = s.pointee.grad
+    let stamp = s.pointee.stamp
+    let generation = s.pointee.generation
+    let n32 = UInt32(truncatingIfNeeded: n)
+    let per = A.nodes
+    var i = s.pointee.count
+    var operandStart = UInt32(truncatingIfNeeded: start)
+    let operandStride = UInt32(truncatingIfNeeded: stride)
 
-      let op = s.pointee.op
-      let lhs = s.pointee.lhs
-      let rhs = s.pointee.rhs
-      let grad = s.pointee.grad
-      let stamp = s.pointee.stamp
-      let generation = s.pointee.generation
-      let base = s.pointee.count
-      let node = activation.node
-      let per = node == nil ? 2 : 3
-      let n32 = UInt32(truncatingIfNeeded: n)
-      for q in 0..<rest {
-        let i = base &+ per &* q
-        let i32 = UInt32(truncatingIfNeeded: i)
-        op[i] = code
-        lhs[i] = UInt32(truncatingIfNeeded: start &+ stride &* q)
-        rhs[i] = n32
-        data[i] = totals[q]
-        op[i &+ 1] = .add
-        lhs[i &+ 1] = i32
-        rhs[i &+ 1] = firstWeight(k + q) &+ bias
-        data[i &+ 1] = sums[q]
+    /// Writes neuron `q`'s nodes from its dot product `total`.
+    @inline(__always) func neuron(_ q: Int, _ total: Double) {
+      let w = firstWeight(q)
+      let bias = w &+ n32
+      let z = total + data[Int(bias)]
+      let dot = UInt32(truncatingIfNeeded: i)
+      op[i] = code
+      lhs[i] = operandStart
+      rhs[i] = n32
+      data[i] = total
+      grad[i] = 0
+      stamp[i] = generation
+      op[i &+ 1] = .add
+      lhs[i &+ 1] = dot
+      rhs[i &+ 1] = bias
+      data[i &+ 1] = z
+      grad[i &+ 1] = 0
+      stamp[i &+ 1] = generation
+      var y = z
+      if per == 3 {
+        y = a(z)
+        op[i &+ 2] = a.code
+        lhs[i &+ 2] = dot &+ 1
+        rhs[i &+ 2] = a.constantIndex(s)
+        data[i &+ 2] = y
+        grad[i &+ 2] = 0
+        stamp[i &+ 2] = generation
       }
-      if let node {
-        for q in 0..<rest {
-          let i = base &+ 3 &* q &+ 2
-          op[i] = node.code
-          lhs[i] = UInt32(truncatingIfNeeded: i &- 1)
-          rhs[i] = node.constant.map { s.appendConstant($0) } ?? 0
-          data[i] = results[q]
-        }
-      }
-      let end = base + per * rest
-      (grad + base).update(repeating: 0, count: end - base)
-      (stamp + base).update(repeating: generation, count: end - base)
-      s.pointee.count = end
-      let y = node == nil ? sums : results
-      for q in 0..<rest {
-        let index = UInt32(truncatingIfNeeded: base &+ per &* q &+ per &- 1)
-        out.values[k &+ q] = Value(storage: s, index: index, stamp: generation)
-        out.indices[k &+ q] = index
-        out.data[k &+ q] = y[q]
-      }
+      let index = UInt32(truncatingIfNeeded: i &+ per &- 1)
+      out.values?[q] = Value(storage: s, index: index, stamp: generation)
+      out.indices[q] = index
+      out.data[q] = y
+      i &+= per
+      operandStart &+= operandStride
     }
+
+    var q = k
+    while q + 4 <= outputs {
+      let t = Self.dots4(data + Int(firstWeight(q)), stride: n + 1, x, n)
+      neuron(q, t[0])
+      neuron(q &+ 1, t[1])
+      neuron(q &+ 2, t[2])
+      neuron(q &+ 3, t[3])
+      q &+= 4
+    }
+    while q < outputs {
+      let weights = data + Int(firstWeight(q))
+      var total = 0.0
+      for j in 0..<n { total += weights[j] * x[j] }
+      neuron(q, total)
+      q &+= 1
+    }
+    s.pointee.count = i
   }
 
   /// Four dot products of rows `stride` apart from `w` with `x`, each summed
@@ -306,10 +331,50 @@ struct LayerPlan {
     let z = total + s.data[Int(bias)]
     let sum = s.record(.add, dot.index, bias, z)
     let y = activation.record(on: sum, z, s)
-    out.values[k] = y
+    out.values?[k] = y
     out.indices[k] = y.index
     out.data[k] = activation(z)
   }
+}
+
+/// An activation as the fast path writes it: the op of its node, its
+/// constant and its formula, fixed for a whole layer.
+protocol ActivationKernel {
+  /// Nodes a neuron records: 2 without an activation node, else 3.
+  static var nodes: Int { get }
+  var code: OpCode { get }
+  /// The index of the node's constant, appended now; 0 when it has none.
+  func constantIndex(_ s: UnsafeMutablePointer<TapeStorage>) -> UInt32
+  func callAsFunction(_ x: Double) -> Double
+}
+
+/// `.linear`: no node.
+struct LinearKernel: ActivationKernel {
+  static var nodes: Int { 2 }
+  var code: OpCode { .leaf }
+  func constantIndex(_ s: UnsafeMutablePointer<TapeStorage>) -> UInt32 { 0 }
+  func callAsFunction(_ x: Double) -> Double { x }
+}
+
+/// An activation node without a constant.
+struct UnaryKernel: ActivationKernel {
+  static var nodes: Int { 3 }
+  let code: OpCode
+  let formula: (Double) -> Double
+  func constantIndex(_ s: UnsafeMutablePointer<TapeStorage>) -> UInt32 { 0 }
+  @inline(__always) func callAsFunction(_ x: Double) -> Double { formula(x) }
+}
+
+/// An activation node with a constant (a slope, an α).
+struct ConstantKernel: ActivationKernel {
+  static var nodes: Int { 3 }
+  let code: OpCode
+  let constant: Double
+  let formula: (Double) -> Double
+  @inline(__always) func constantIndex(_ s: UnsafeMutablePointer<TapeStorage>) -> UInt32 {
+    s.appendConstant(constant)
+  }
+  @inline(__always) func callAsFunction(_ x: Double) -> Double { formula(x) }
 }
 
 extension Activation {
@@ -405,30 +470,36 @@ extension MLP {
       width = Swift.max(width, plan.outputs)
     }
     guard let head = plans[0], head.isLive else { return nil }
-    return withUnsafeTemporaryAllocation(of: Value.self, capacity: 2 * width) { handles in
-      withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * width) { indices in
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * width) { data -> [Value]? in
-          guard let h = handles.baseAddress, let i = indices.baseAddress, let d = data.baseAddress
-          else { return nil }
-          var out = LayerPlan.Outputs(values: h, indices: i, data: d)
-          var input = LayerPlan.Outputs(values: h + width, indices: i + width, data: d + width)
+    let last = plans.count - 1
+    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 2 * width) { indices in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * width) { data -> [Value]? in
+        guard let i = indices.baseAddress, let d = data.baseAddress else { return nil }
+        var general: [Value]? = nil
+        let outputs = [Value](unsafeUninitializedCapacity: outputSize) { values, count in
+          var out = LayerPlan.Outputs(values: nil, indices: i, data: d)
+          var input = LayerPlan.Outputs(values: nil, indices: i + width, data: d + width)
+          if last == 0 { out.values = values.baseAddress }
           first(head, out)
-          var outputs = head.outputs
           for k in 1..<plans.count {
-            guard let plan = plans[k] else { return nil }
+            guard let plan = plans[k], let previous = plans[k - 1] else { return }
             swap(&out, &input)
+            out.values = k == last ? values.baseAddress : nil
             guard plan.isLive else {
               // A parameter released since the call began (by a step
               // boundary at its first record): the general path stops with
-              // its message.
-              let x = Array(UnsafeBufferPointer(start: input.values, count: outputs))
-              return layers[k...].reduce(x) { $1($0) }
+              // its message. The outputs so far were recorded after that
+              // boundary, in the current generation.
+              let x = (0..<previous.outputs).map {
+                Value(storage: s, index: input.indices[$0], stamp: s.pointee.generation)
+              }
+              general = layers[k...].reduce(x) { $1($0) }
+              return
             }
             plan.record(inputs: input.indices, data: input.data, into: out)
-            outputs = plan.outputs
           }
-          return Array(UnsafeBufferPointer(start: out.values, count: outputs))
+          count = outputSize
         }
+        return general ?? outputs
       }
     }
   }
