@@ -239,6 +239,29 @@ struct LayerPlanTests {
     }
   }
 
+  @Test("outputs a caller keeps never change, whether or not it keeps the others")
+  func keptOutputsStay() {
+    let tape = Tape()
+    tape.withCurrent {
+      let model = MLP(inputSize: 2, layerSizes: [4, 3], activation: .tanh, seed: 2)
+      var kept: [([Value], [Value])] = []
+      for k in 0..<700 {
+        let x = [Double(k) / 100, 1 - Double(k) / 300]
+        let y = model(x)
+        if k % 3 == 0 {
+          // Held by the caller, with a copy of the handles made now.
+          kept.append((y, y.map { $0 }))
+        } else {
+          _ = y[0].data  // dropped at once: its array may be handed out again
+        }
+      }
+      for (y, copy) in kept {
+        #expect(y.map(\.id) == copy.map(\.id))
+        #expect(y.map(\.data) == copy.map(\.data))
+      }
+    }
+  }
+
   @Test("a layer whose neurons are not one block still records the same nodes")
   func neuronsFromAnywhere() {
     let tape = Tape()

@@ -18,6 +18,8 @@ public struct MLP: Module, CustomStringConvertible {
   public let parameters: [Value]
   /// Each layer's block of parameters, when it is one: the fast path.
   let plans: [LayerPlan?]
+  /// The arrays of outputs the fast path hands out and reuses.
+  let pool = OutputPool()
 
   /// Creates a network from existing layers.
   ///
