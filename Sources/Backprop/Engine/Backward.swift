@@ -114,6 +114,20 @@ extension TapeStorage {
       return (lower1 &<< 6) | (63 - l1[lower1].leadingZeroBitCount)
     }
 
+    /// The first index of `n ≥ 1` operands, `step` entries apart from
+    /// `p`, when they are consecutive leaves (a neuron's weights), or nil.
+    @inline(__always) func leafRun(_ p: UnsafeMutablePointer<UInt32>, _ n: Int, step: Int) -> Int? {
+      guard n > 0 else { return nil }
+      let first = p[0]
+      var mismatch: UInt32 = 0
+      for k in 0..<n { mismatch |= p[k * step] ^ (first &+ UInt32(truncatingIfNeeded: k)) }
+      guard mismatch == 0 else { return nil }
+      let ops = op + Int(first)
+      var kinds: UInt8 = 0
+      for k in 0..<n { kinds |= ops[k].rawValue ^ OpCode.leaf.rawValue }
+      return kinds == 0 ? Int(first) : nil
+    }
+
     grad[root] = seed
     var i = root
     while true {
@@ -207,18 +221,37 @@ extension TapeStorage {
         for k in start..<(start + Int(b)) { accumulate(operands[k], g) }
       case .dot:
         let start = Int(a)
-        for k in 0..<Int(b) {
-          let x = operands[start + 2 * k]
-          let y = operands[start + 2 * k + 1]
-          let dx = g * data[Int(y)]
-          let dy = g * data[Int(x)]
-          accumulate(x, dx)
-          accumulate(y, dy)
+        let n = Int(b)
+        if let w = leafRun(operands + start, n, step: 2) {
+          // A neuron's weights: known leaves, so their gradients are added
+          // without the check; the same additions in the same order.
+          for k in 0..<n {
+            let y = operands[start + 2 * k + 1]
+            let dy = g * data[w + k]
+            grad[w + k] += g * data[Int(y)]
+            accumulate(y, dy)
+          }
+        } else {
+          for k in 0..<n {
+            let x = operands[start + 2 * k]
+            let y = operands[start + 2 * k + 1]
+            let dx = g * data[Int(y)]
+            let dy = g * data[Int(x)]
+            accumulate(x, dx)
+            accumulate(y, dy)
+          }
         }
       case .dotConstant:
         let start = Int(a)
+        let n = Int(b)
         let c = constants + Int(operands[start])
-        for k in 0..<Int(b) { accumulate(operands[start + 1 + k], g * c[k]) }
+        if let w = leafRun(operands + start + 1, n, step: 1) {
+          // A neuron's weights: one loop over consecutive gradients.
+          let gw = grad + w
+          for k in 0..<n { gw[k] += g * c[k] }
+        } else {
+          for k in 0..<n { accumulate(operands[start + 1 + k], g * c[k]) }
+        }
       case .logSumExp:
         let start = Int(a)
         let n = Int(b)

@@ -7,7 +7,8 @@
 extension Value {
   /// Writes the indices of `values` to `out`, `step` entries apart, and
   /// returns whether every one is a live handle of `s`. One branch-free pass:
-  /// the checks cost a compare or two per operand, not a call.
+  /// the checks are a few compares per operand, OR-ed together, not a call
+  /// or a branch.
   @inlinable @inline(__always)
   static func gather(
     _ values: [Value], of s: UnsafeMutablePointer<TapeStorage>,
@@ -16,17 +17,20 @@ extension Value {
     let count = s.pointee.count
     guard count > 0, s.isOnOwnerThread else { return values.isEmpty }
     let stamps = s.pointee.stamp
-    var valid = true
+    let last = UInt32(truncatingIfNeeded: count - 1)
+    var mismatch: UInt32 = 0
     values.withUnsafeBufferPointer { buffer in
       for k in 0..<buffer.count {
         let v = buffer[k]
-        let i = Int(v.index)
-        let clamped = Swift.min(i, count - 1)
-        valid = valid && (v.storage == s) && (i < count) && (stamps[clamped] == v.stamp)
+        // A stale index is clamped so that the stamp load stays in bounds;
+        // its own compare then reports it.
+        let clamped = Swift.min(v.index, last)
+        mismatch |=
+          (stamps[Int(clamped)] ^ v.stamp) | (v.index > last ? 1 : 0) | (v.storage == s ? 0 : 1)
         out[k * step] = v.index
       }
     }
-    return valid
+    return mismatch == 0
   }
 
   /// Stops the program with the right message for operands that failed
@@ -56,10 +60,30 @@ extension Value {
     let n = values.count
     let start = s.reserveOperands(n)
     let operands = s.operands + start
-    guard gather(values, of: s, into: operands, step: 1) else { operandFailure([values]) }
+    // One pass: check, write the index, add the value (read at the clamped
+    // index, so in bounds even for a stale handle, which then stops the
+    // program before the total is used).
+    let count = s.pointee.count
+    guard count > 0 else {
+      if n > 0 { operandFailure([values]) }
+      return s.record(.sum, UInt32(truncatingIfNeeded: start), 0, 0)
+    }
+    let stamps = s.pointee.stamp
     let data = s.data
+    let last = UInt32(truncatingIfNeeded: count - 1)
+    var mismatch: UInt32 = 0
     var total = 0.0
-    for k in 0..<n { total += data[Int(operands[k])] }
+    values.withUnsafeBufferPointer { buffer in
+      for k in 0..<n {
+        let v = buffer[k]
+        let clamped = Swift.min(v.index, last)
+        mismatch |=
+          (stamps[Int(clamped)] ^ v.stamp) | (v.index > last ? 1 : 0) | (v.storage == s ? 0 : 1)
+        operands[k] = v.index
+        total += data[Int(clamped)]
+      }
+    }
+    guard mismatch == 0 else { operandFailure([values]) }
     return s.record(.sum, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
 
@@ -113,15 +137,12 @@ extension Value {
     let start = s.reserveOperands(n + 1)
     let operands = s.operands + start
     guard gather(a, of: s, into: operands + 1, step: 1) else { operandFailure([a]) }
-    var constantStart = s.pointee.constantCount
-    for k in 0..<n {
-      let index = s.appendConstant(c[k])
-      if k == 0 { constantStart = Int(index) }
-    }
-    operands[0] = UInt32(truncatingIfNeeded: constantStart)
     let data = s.data
     var total = 0.0
-    for k in 0..<n { total += data[Int(operands[1 + k])] * c[k] }
+    c.withUnsafeBufferPointer { c in
+      operands[0] = UInt32(truncatingIfNeeded: s.appendConstants(c))
+      for k in 0..<n { total += data[Int(operands[1 + k])] * c[k] }
+    }
     return s.record(
       .dotConstant, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
@@ -216,4 +237,109 @@ extension Array where Element == Value {
   /// - Returns: One node whose value is the sum; 0 for an empty array.
   @inlinable
   public func sum() -> Value { Value.sum(self) }
+}
+
+// MARK: Neurons: weights recorded as a block, inputs shared by a layer
+
+/// Values that are consecutive nodes of one tape, all live when the run was
+/// made: a neuron's weights as ``Neuron`` draws them. Checking the last one
+/// vouches for all of them (a scope, a reset or the step rule only ever
+/// releases a suffix of the tape, and advances its generation), so a dot
+/// product over them needs one check instead of one per weight, and reads
+/// their data at `first, first + 1, …` with no operand index.
+@usableFromInline
+struct ConsecutiveNodes {
+  /// The last value of the run.
+  let last: Value
+  /// The index of the first.
+  let first: UInt32
+  /// How many there are (at least 1).
+  let count: Int
+
+  /// The run of `values`, or nil unless they are at least one live handle
+  /// of one tape with consecutive indices.
+  init?(_ values: [Value]) {
+    guard let head = values.first, let last = values.last else { return nil }
+    let s = head.storage
+    for (k, v) in values.enumerated() {
+      guard v.storage == s, Int(v.index) == Int(head.index) + k, s.isLive(v.index, v.stamp)
+      else { return nil }
+    }
+    self.last = last
+    first = head.index
+    count = values.count
+  }
+}
+
+extension UnsafeMutablePointer where Pointee == TapeStorage {
+  /// Appends `values` to the constant table, with one capacity check, and
+  /// returns the first one's index.
+  @inlinable @inline(__always)
+  func appendConstants(_ values: UnsafeBufferPointer<Double>) -> Int {
+    let start = pointee.constantCount
+    let n = values.count
+    if _slowPath(start + n > pointee.constantCapacity) {
+      pointee.growConstants(minimum: start + n)
+    }
+    if let base = values.baseAddress { (pointee.constants + start).update(from: base, count: n) }
+    pointee.constantCount = start + n
+    return start
+  }
+}
+
+extension Value {
+  /// `Σ wₖcₖ` recorded as a `dotConstant` node, for weights `w` (checked by
+  /// the caller) and constants `c` that are already in the constant table
+  /// at `constantOffset`: what ``dot(_:_:)-(_,[Double])`` records, without
+  /// the per-operand checks and with the constants appended once per layer.
+  @inline(__always)
+  static func dot(
+    _ w: ConsecutiveNodes, on s: UnsafeMutablePointer<TapeStorage>, constantsAt constantOffset: Int,
+    _ c: UnsafePointer<Double>
+  ) -> Value {
+    let n = w.count
+    let start = s.reserveOperands(n + 1)
+    let operands = s.operands + start
+    operands[0] = UInt32(truncatingIfNeeded: constantOffset)
+    for k in 0..<n { operands[1 + k] = w.first &+ UInt32(truncatingIfNeeded: k) }
+    let weights = s.data + Int(w.first)
+    var total = 0.0
+    for k in 0..<n { total += weights[k] * c[k] }
+    return s.record(
+      .dotConstant, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
+  }
+
+  /// `Σ wₖxₖ` recorded as a `dot` node, for weights `w` (checked by the
+  /// caller) and inputs whose indices and data were gathered (and checked)
+  /// once for the whole layer: what ``dot(_:_:)-(_,[Value])`` records.
+  @inline(__always)
+  static func dot(
+    _ w: ConsecutiveNodes, on s: UnsafeMutablePointer<TapeStorage>,
+    inputs indices: UnsafePointer<UInt32>, data x: UnsafePointer<Double>
+  ) -> Value {
+    let n = w.count
+    let start = s.reserveOperands(2 * n)
+    let operands = s.operands + start
+    for k in 0..<n {
+      operands[2 * k] = w.first &+ UInt32(truncatingIfNeeded: k)
+      operands[2 * k + 1] = indices[k]
+    }
+    let weights = s.data + Int(w.first)
+    var total = 0.0
+    for k in 0..<n { total += weights[k] * x[k] }
+    return s.record(.dot, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
+  }
+
+  /// Writes the indices and the data of `values` to `indices` and `data`
+  /// and returns whether every one is a live handle of `s`.
+  @inline(__always)
+  static func gatherInputs(
+    _ values: [Value], of s: UnsafeMutablePointer<TapeStorage>,
+    indices: UnsafeMutablePointer<UInt32>, data: UnsafeMutablePointer<Double>
+  ) -> Bool {
+    guard gather(values, of: s, into: indices, step: 1) else { return false }
+    let source = s.data
+    for k in 0..<values.count { data[k] = source[Int(indices[k])] }
+    return true
+  }
 }

@@ -55,7 +55,7 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
   ///
   /// - Parameter x: The pre-activation z.
   /// - Returns: a(z).
-  @inlinable
+  @inlinable @inline(__always)
   public func callAsFunction(_ x: Double) -> Double {
     switch self {
     case .linear: x

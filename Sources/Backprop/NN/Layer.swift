@@ -11,6 +11,9 @@
 public struct Layer: Module {
   /// The neurons, in output order.
   public let neurons: [Neuron]
+  /// The parameters as one block, when they are (as this type's
+  /// initialisers make them): the fast path of the calls.
+  let plan: LayerPlan?
 
   /// Creates a layer from existing neurons.
   ///
@@ -26,6 +29,7 @@ public struct Layer: Module {
       neurons.allSatisfy { $0.inputSize == neurons[0].inputSize },
       "Backprop: the neurons of a layer must have the same number of inputs")
     self.neurons = neurons
+    plan = LayerPlan(neurons)
   }
 
   /// Creates a layer with weights drawn by `initialization`.
@@ -68,7 +72,15 @@ public struct Layer: Module {
   public typealias Output = [Value]
 
   /// Every neuron's parameters, neuron by neuron.
-  public var parameters: [Value] { neurons.flatMap(\.parameters) }
+  public var parameters: [Value] {
+    var all: [Value] = []
+    all.reserveCapacity(neurons.reduce(0) { $0 + $1.weights.count + 1 })
+    for n in neurons {
+      all.append(contentsOf: n.weights)
+      all.append(n.bias)
+    }
+    return all
+  }
 
   /// The number of inputs.
   public var inputSize: Int { neurons[0].inputSize }
@@ -85,13 +97,53 @@ public struct Layer: Module {
   /// - Parameter x: One value per input.
   /// - Returns: One value per neuron.
   @_disfavoredOverload
-  public func callAsFunction(_ x: [Value]) -> [Value] { neurons.map { $0(x) } }
+  public func callAsFunction(_ x: [Value]) -> [Value] {
+    let n = x.count
+    if let plan, n == plan.inputs, plan.isLive {
+      let s = plan.storage
+      let outputs = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { indices in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { data -> [Value]? in
+          guard let i = indices.baseAddress, let d = data.baseAddress,
+            Value.gatherInputs(x, of: s, indices: i, data: d)
+          else { return nil }
+          return record(plan) { plan.record(inputs: i, data: d, into: $0) }
+        }
+      }
+      if let outputs { return outputs }
+    }
+    return neurons.map { $0(x) }
+  }
 
   /// The layer's outputs for inputs that are plain numbers.
   ///
   ///     let h = layer([0.5, -1.0])  // constants, no leaves
   ///
+  /// The inputs are appended to the tape's constant table once, and every
+  /// neuron's dot product reads them there.
+  ///
   /// - Parameter x: One number per input.
   /// - Returns: One value per neuron.
-  public func callAsFunction(_ x: [Double]) -> [Value] { neurons.map { $0(x) } }
+  public func callAsFunction(_ x: [Double]) -> [Value] {
+    if let plan, x.count == plan.inputs, plan.isLive {
+      return x.withUnsafeBufferPointer { buffer in
+        record(plan) { plan.record(constants: buffer, into: $0) }
+      }
+    }
+    return neurons.map { $0(x) }
+  }
+
+  /// The outputs `body` records with `plan`, as an array.
+  private func record(_ plan: LayerPlan, _ body: (LayerPlan.Outputs) -> Void) -> [Value] {
+    let m = plan.outputs
+    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: m) { indices in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: m) { data in
+        [Value](unsafeUninitializedCapacity: m) { values, count in
+          if let v = values.baseAddress, let i = indices.baseAddress, let d = data.baseAddress {
+            body(LayerPlan.Outputs(values: v, indices: i, data: d))
+            count = m
+          }
+        }
+      }
+    }
+  }
 }

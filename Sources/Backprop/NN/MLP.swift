@@ -13,6 +13,13 @@
 public struct MLP: Module, CustomStringConvertible {
   /// The layers, input side first.
   public let layers: [Layer]
+  /// Every layer's parameters, layer by layer, made once: a model's
+  /// parameters never change, and loops ask for them at every step.
+  public let parameters: [Value]
+  /// Each layer's block of parameters, when it is one: the fast path.
+  let plans: [LayerPlan?]
+  /// The arrays of outputs the fast path hands out and reuses.
+  let pool = OutputPool()
 
   /// Creates a network from existing layers.
   ///
@@ -31,6 +38,8 @@ public struct MLP: Module, CustomStringConvertible {
         "Backprop: a layer of \(a.outputSize) neurons feeds one expecting \(b.inputSize) inputs")
     }
     self.layers = layers
+    parameters = layers.flatMap(\.parameters)
+    plans = layers.map(\.plan)
   }
 
   /// Creates a network with one activation for every hidden layer.
@@ -128,9 +137,6 @@ public struct MLP: Module, CustomStringConvertible {
   ///     let y: MLP.Output = model([0.5, -1.0])
   public typealias Output = [Value]
 
-  /// Every layer's parameters, layer by layer.
-  public var parameters: [Value] { layers.flatMap(\.parameters) }
-
   /// The number of inputs.
   public var inputSize: Int { layers[0].inputSize }
   /// The number of outputs.
@@ -150,6 +156,7 @@ public struct MLP: Module, CustomStringConvertible {
   /// - Returns: One value per output.
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> [Value] {
+    if let y = fastForward(x) { return y }
     var h = layers[0](x)
     for layer in layers.dropFirst() { h = layer(h) }
     return h
@@ -162,6 +169,7 @@ public struct MLP: Module, CustomStringConvertible {
   /// - Parameter x: One number per input.
   /// - Returns: One value per output.
   public func callAsFunction(_ x: [Double]) -> [Value] {
+    if let y = fastForward(x) { return y }
     var h = layers[0](x)
     for layer in layers.dropFirst() { h = layer(h) }
     return h

@@ -13,6 +13,9 @@ public struct Neuron: Module {
   public let bias: Value
   /// a.
   public let activation: Activation
+  /// The weights as one run of consecutive nodes, when they are (as this
+  /// type's initialiser draws them): the fast path of the calls.
+  let run: ConsecutiveNodes?
 
   /// Creates a neuron from existing parameters.
   ///
@@ -26,6 +29,7 @@ public struct Neuron: Module {
     self.weights = weights
     self.bias = bias
     self.activation = activation
+    run = ConsecutiveNodes(weights)
   }
 
   /// Creates a neuron with weights drawn by `initialization` and a constant
@@ -51,6 +55,7 @@ public struct Neuron: Module {
     }
     self.bias = Value(bias)
     self.activation = activation
+    run = ConsecutiveNodes(weights)
   }
 
   /// Values from earlier computations; `[Double]` inputs work too.
@@ -63,7 +68,13 @@ public struct Neuron: Module {
   public typealias Output = Value
 
   /// The weights, then the bias.
-  public var parameters: [Value] { weights + [bias] }
+  public var parameters: [Value] {
+    var all: [Value] = []
+    all.reserveCapacity(weights.count + 1)
+    all.append(contentsOf: weights)
+    all.append(bias)
+    return all
+  }
 
   /// The number of inputs.
   public var inputSize: Int { weights.count }
@@ -78,6 +89,18 @@ public struct Neuron: Module {
   /// - Precondition: `x.count == inputSize`.
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> Value {
+    let n = x.count
+    if run != nil, n > 0 {
+      let fast = withUnsafeTemporaryAllocation(of: UInt32.self, capacity: n) { indices in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { data -> Value? in
+          guard let s = run?.last.storage, let i = indices.baseAddress, let d = data.baseAddress,
+            Value.gatherInputs(x, of: s, indices: i, data: d)
+          else { return nil }
+          return apply(inputs: i, data: d, count: n, on: s)
+        }
+      }
+      if let fast { return fast }
+    }
     require(
       x.count == weights.count,
       "Backprop: a neuron with \(weights.count) inputs was given \(x.count)")
@@ -93,9 +116,46 @@ public struct Neuron: Module {
   /// - Returns: a(w · x + b).
   /// - Precondition: `x.count == inputSize`.
   public func callAsFunction(_ x: [Double]) -> Value {
+    if let s = run?.last.storage, let run, fastPathApplies(on: s, count: x.count) {
+      _ = Value.storage(run.last, bias)  // the handles' own check, as every op makes
+      return x.withUnsafeBufferPointer { c in
+        guard let base = c.baseAddress else { return activation(Value.dot(weights, x) + bias) }
+        // The constants are this node's own (appended just before it), so a
+        // step boundary at its record moves them with it.
+        return activation(Value.dot(run, on: s, constantsAt: s.appendConstants(c), base) + bias)
+      }
+    }
     require(
       x.count == weights.count,
       "Backprop: a neuron with \(weights.count) inputs was given \(x.count)")
     return activation(Value.dot(weights, x) + bias)
+  }
+
+  // MARK: The fast path
+
+  /// Whether the fast path applies on `s` to `count` inputs: the weights are
+  /// one live run of `s`, as many as the inputs, and the bias is live on `s`.
+  /// Checks that fail send the call to the general path, which stops with
+  /// the general path's message.
+  @inline(__always)
+  func fastPathApplies(on s: UnsafeMutablePointer<TapeStorage>, count: Int) -> Bool {
+    guard let run, run.count == count else { return false }
+    let last = run.last
+    return last.storage == s && s.isLive(last.index, last.stamp) && bias.storage == s
+      && s.isLive(bias.index, bias.stamp)
+  }
+
+  /// a(w · x + b) for inputs whose indices and data were gathered and
+  /// checked on `s`; nil when the fast path does not apply. The nodes are
+  /// those of the general path (a dot product, an addition, the
+  /// activation), with the same values.
+  @inline(__always)
+  func apply(
+    inputs indices: UnsafePointer<UInt32>, data: UnsafePointer<Double>, count: Int,
+    on s: UnsafeMutablePointer<TapeStorage>
+  ) -> Value? {
+    guard fastPathApplies(on: s, count: count), let run else { return nil }
+    _ = Value.storage(run.last, bias)  // the handles' own check, as every op makes
+    return activation(Value.dot(run, on: s, inputs: indices, data: data) + bias)
   }
 }
