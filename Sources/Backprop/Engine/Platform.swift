@@ -61,7 +61,7 @@ func reallocate<T>(
     let rounded = (bytes + huge - 1) & ~(huge - 1)
     var raw: UnsafeMutableRawPointer? = nil
     guard posix_memalign(&raw, huge, rounded) == 0, let raw else {
-      fatalError("Backprop: out of memory growing a tape buffer to \(bytes) bytes")
+      outOfMemory(bytes: bytes)
     }
     adviseHugePages(raw, bytes: rounded)
     if let buffer {
@@ -71,7 +71,7 @@ func reallocate<T>(
     return raw.bindMemory(to: T.self, capacity: newCount)
   }
   guard let raw = realloc(UnsafeMutableRawPointer(buffer), bytes) else {
-    fatalError("Backprop: out of memory growing a tape buffer to \(bytes) bytes")
+    outOfMemory(bytes: bytes)
   }
   return raw.bindMemory(to: T.self, capacity: newCount)
 }
@@ -99,6 +99,196 @@ func deallocate<T>(_ buffer: UnsafeMutablePointer<T>?) {
 func writeToStandardError(_ text: String) {
   var text = text
   text.withUTF8 { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+}
+
+/// Stops the program: the system has no memory for a tape buffer of `bytes`.
+func outOfMemory(bytes: Int) -> Never {
+  stop(
+    """
+    Backprop: out of memory growing a tape buffer to \(bytes) bytes. Record each \
+    step inside `Tape.scope { }` so that its nodes are released when it ends, or \
+    split the work over smaller graphs.
+    """)
+}
+
+// MARK: - Reserved address space
+
+/// The granule of reservations, and their alignment: 2 MiB, the size of a
+/// transparent huge page on x86-64 and arm64 Linux.
+let reservationGranule = 2 << 20
+
+/// How much of each reserved buffer keeps 4 KiB pages: huge pages are advised
+/// only beyond it, so a small tape never touches a 2 MiB page. A multiple of
+/// ``reservationGranule``.
+let smallPagePrefix = 4 << 20
+
+/// Whether reserving far more address space than is used is free here, so
+/// that tape buffers can be reserved once and never copied.
+///
+/// It is not where a limit counts reserved address space: `RLIMIT_AS`, and
+/// `RLIMIT_DATA` (which Linux applies to private writable mappings, reserved
+/// or not), or where `vm.overcommit_memory` is 2 (strict accounting, which
+/// ignores `MAP_NORESERVE` and would charge every reservation in full against
+/// the commit limit). There the buffers are `malloc` memory, grown by copying.
+let reservingIsFree: Bool = {
+  #if canImport(Glibc)
+    let limits = [RLIMIT_AS, RLIMIT_DATA].map { __rlimit_resource_t($0.rawValue) }
+  #else
+    let limits = [RLIMIT_AS, RLIMIT_DATA]
+  #endif
+  #if canImport(Darwin)
+    let unlimited = rlim_t(Int64.max)  // RLIM_INFINITY
+  #else
+    let unlimited = rlim_t.max
+  #endif
+  for resource in limits {
+    var limit = rlimit()
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur == unlimited else { return false }
+  }
+  #if os(Linux)
+    let file = open("/proc/sys/vm/overcommit_memory", O_RDONLY)
+    if file >= 0 {
+      var mode: UInt8 = 0
+      let n = read(file, &mode, 1)
+      close(file)
+      if n == 1 && mode == UInt8(ascii: "2") { return false }
+    }
+  #endif
+  return true
+}()
+
+/// The offsets of regions for `buffers` (entries, bytes an entry) in one
+/// reservation, and its size last; `nil` if that overflows.
+///
+/// Each region is whole granules, so it starts aligned, and follows one more
+/// spare granule than the region before it: columns exactly 2²⁶·k bytes
+/// apart made the forward pass of a chain 3× slower on this project's AMD
+/// EPYC (loads of `data` waited on stores to the other columns at the same
+/// index, as if they aliased), while bases that differ in the low bits of
+/// their 2 MiB page numbers run as fast as separate `malloc` buffers.
+func reservationLayout(_ buffers: [(Int, Int)]) -> [Int]? {
+  let granule = reservationGranule
+  var offsets = [0]
+  for (k, (count, stride)) in buffers.enumerated() {
+    let (bytes, overflow) = count.multipliedReportingOverflow(by: stride)
+    guard count > 0, !overflow, bytes < Int.max / 2 else { return nil }
+    let granules = offsets[k] / granule + (bytes + granule - 1) / granule + k + 1
+    guard granules < Int.max / granule else { return nil }
+    offsets.append(granules * granule)
+  }
+  return offsets
+}
+
+/// Reserves `bytes` of address space (a multiple of ``reservationGranule``) at
+/// an address aligned to it, readable and writable, or returns `nil` if the
+/// system refuses. Nothing is committed: the kernel gives each page, filled
+/// with zeros, when it is first touched.
+func reserveAddressSpace(bytes: Int) -> UnsafeMutableRawPointer? {
+  let (padded, overflow) = bytes.addingReportingOverflow(reservationGranule)
+  guard bytes > 0, !overflow else { return nil }
+  #if os(Linux)
+    let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+  #else
+    let flags = MAP_PRIVATE | MAP_ANON
+  #endif
+  func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
+    let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, flags, -1, 0)
+    return raw == UnsafeMutableRawPointer(bitPattern: -1) ? nil : raw
+  }
+  // Recent Linux kernels align large anonymous mappings to huge pages.
+  guard let exact = map(bytes) else { return nil }
+  if Int(bitPattern: exact) % reservationGranule == 0 { return exact }
+  munmap(exact, bytes)
+  // Otherwise map a granule more and trim it to an aligned start.
+  guard let raw = map(padded) else { return nil }
+  let address = Int(bitPattern: raw)
+  let start = (address + reservationGranule - 1) & ~(reservationGranule - 1)
+  if start > address { munmap(raw, start - address) }
+  let end = start + bytes
+  if address + padded > end {
+    munmap(UnsafeMutableRawPointer(bitPattern: end), address + padded - end)
+  }
+  return UnsafeMutableRawPointer(bitPattern: start)
+}
+
+/// Advises huge pages for a reserved buffer of `reserved` entries of `stride`
+/// bytes beyond its first ``smallPagePrefix`` bytes, when its capacity passes
+/// the prefix, or when it has `moved` (the new part of its reservation has no
+/// advice yet).
+func adviseHugePages(
+  _ base: UnsafeMutableRawPointer, stride: Int, from capacity: Int, to newCapacity: Int,
+  reserved: Int, moved: Bool
+) {
+  if newCapacity * stride > smallPagePrefix && (moved || capacity * stride <= smallPagePrefix) {
+    adviseHugePages(base + smallPagePrefix, bytes: reserved * stride - smallPagePrefix)
+  }
+}
+
+/// Gives the pages of entries `start..<end` (of `stride` bytes) of a reserved
+/// buffer back to the system; the range stays reserved, and pages touched
+/// again are fresh (zero-filled on Linux). The page holding entry `start`
+/// stays if it also holds an earlier entry; the last page goes whole.
+func discardPages(_ base: UnsafeMutableRawPointer, stride: Int, from start: Int, to end: Int) {
+  let page = Int(getpagesize())
+  let first = (Int(bitPattern: base) + start * stride + page - 1) & ~(page - 1)
+  let last = (Int(bitPattern: base) + end * stride + page - 1) & ~(page - 1)
+  guard last > first, let address = UnsafeMutableRawPointer(bitPattern: first) else { return }
+  #if os(Linux)
+    _ = madvise(address, last - first, MADV_DONTNEED)
+  #else
+    _ = madvise(address, last - first, MADV_FREE)
+  #endif
+}
+
+#if os(Linux)
+  /// Linux's `mremap`, found with `dlsym`: Swift's Glibc module leaves it out
+  /// (it is a GNU extension). Its fifth argument, the new address, is
+  /// variadic in C; the x86-64 and arm64 Linux calling conventions pass it
+  /// as they pass a fixed one.
+  private typealias MRemap =
+    @convention(c) (
+      UnsafeMutableRawPointer?, Int, Int, Int32, UnsafeMutableRawPointer?
+    ) -> UnsafeMutableRawPointer?
+
+  private let mremapFunction: MRemap? = {
+    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "mremap") else { return nil }
+    return unsafeBitCast(symbol, to: MRemap.self)
+  }()
+#endif
+
+/// Moves a reserved buffer of `reserved` entries, the first `used` of which
+/// may hold data, to `target`, a region reserved for `entries`; its old
+/// region is unmapped.
+///
+/// On Linux the pages move with their page tables (`mremap`), so nothing is
+/// copied or touched. The buffer moves in two pieces, split at
+/// ``smallPagePrefix``, because `mremap` moves one mapping at a time and
+/// huge-page advice splits the buffer's mapping there. Where a piece cannot
+/// move (or elsewhere than Linux), its used bytes are copied.
+func movePages<T>(
+  _ buffer: inout UnsafeMutablePointer<T>, reserved: Int, used: Int,
+  to target: UnsafeMutableRawPointer, holding entries: Int
+) {
+  let base = UnsafeMutableRawPointer(buffer)
+  let stride = MemoryLayout<T>.stride
+  let bytes = (reserved * stride + reservationGranule - 1) & ~(reservationGranule - 1)
+  var pieces = [(0, Swift.min(bytes, smallPagePrefix))]
+  if bytes > smallPagePrefix { pieces.append((smallPagePrefix, bytes)) }
+  for (start, end) in pieces {
+    #if os(Linux)
+      let mayMoveFixed: Int32 = 1 | 2  // MREMAP_MAYMOVE | MREMAP_FIXED
+      if let mremap = mremapFunction,
+        mremap(base + start, end - start, end - start, mayMoveFixed, target + start)
+          == target + start
+      {
+        continue
+      }
+    #endif
+    let copied = Swift.min(used * stride, end) - start
+    if copied > 0 { (target + start).copyMemory(from: base + start, byteCount: copied) }
+    munmap(base + start, end - start)
+  }
+  buffer = target.bindMemory(to: T.self, capacity: entries)
 }
 
 // MARK: - Threads

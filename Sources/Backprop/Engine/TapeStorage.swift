@@ -6,9 +6,34 @@
 /// Side tables: `operands` (the operand indices of n-ary nodes) and `constants`
 /// (the `Double` parameter of ops like `x * c` or `leakyReLU(slope: c)`).
 ///
-/// The buffers are raw `malloc` memory, grown by doubling, so recording a node
-/// is a handful of stores with no reference counting, no copy-on-write check
-/// and no exclusivity check.
+/// The buffers are raw memory, so recording a node is a handful of stores with
+/// no reference counting, no copy-on-write check and no exclusivity check.
+///
+/// ## Growth without copies
+///
+/// The buffers live in address space reserved once, when the storage is made:
+/// one `mmap` (`MAP_NORESERVE`) with a 2 MiB-aligned region per buffer, room
+/// for 2²⁶ nodes and 2²⁴ operands and constants, about 2 GiB of address space
+/// and no memory. The kernel commits each page when it is first touched, so
+/// growing only raises `capacity` (doubling, to keep ``allocatedBytes`` within
+/// twice the need): nothing is copied, no page is touched twice (a doubling
+/// `realloc` touched each byte twice, and on this project's VM a first touch
+/// costs about as much as the arithmetic). Past its reservation a buffer
+/// moves to one twice as big with `mremap`, which moves page tables, not
+/// bytes. Huge pages are advised beyond each buffer's first 4 MiB only: a
+/// small tape touches 4 KiB pages, a big one has fewer TLB misses.
+///
+/// Where reserving is not free (`reservingIsFree`: a limit on address space,
+/// or strict overcommit accounting) or fails, the buffers are `malloc` memory,
+/// grown by doubling with copies.
+///
+/// ## Memory kept and given back
+///
+/// Scopes and `removeAll(keepingCapacity: true)` keep the capacity and its
+/// pages, so a loop of steps touches fresh memory on its first pass only;
+/// `removeAll(keepingCapacity: false)` gives every page back (`MADV_DONTNEED`)
+/// and keeps the reservation; a released tape's storage keeps the pages of
+/// its first ``keptEntries`` entries of each buffer and gives back the rest.
 ///
 /// ## Why values hold a raw pointer to it
 ///
@@ -17,10 +42,11 @@
 /// every node recorded (measured: a third of the time of recording), and an
 /// `unowned(unsafe)` one still does, once it is copied into a local. So the
 /// storage is a struct at a fixed address that is **never deallocated**: when
-/// a ``Tape`` is released, its storage frees its buffers, advances its
-/// generation (so every value still around is stale and is rejected with a
-/// clear message) and goes back to a process-wide pool for the next tape. A
-/// handful of empty 200-byte structs is what this costs.
+/// a ``Tape`` is released, its storage gives back its memory (as above),
+/// advances its generation (so every value still around is stale and is
+/// rejected with a clear message) and goes back to a process-wide pool for the
+/// next tape. A handful of 200-byte structs, and their reservations (address
+/// space, not memory), is what this costs.
 @usableFromInline
 struct TapeStorage {
   /// The largest number of nodes a tape holds: indices are 32-bit.
@@ -71,21 +97,50 @@ struct TapeStorage {
   /// pooled): every use of a value checks it (see `Value.swift`).
   @usableFromInline var ownerThread: UInt = 0
 
+  /// Entries of address space reserved behind each node column, the operand
+  /// table and the constant table; 0 where they are `malloc` memory.
+  var reservedNodes = 0
+  var reservedOperands = 0
+  var reservedConstants = 0
+
   struct Mark {
     var count: Int
     var operandCount: Int
     var constantCount: Int
   }
 
-  init() {
+  /// Creates empty storage whose buffers are reserved for `nodes` nodes,
+  /// `operands` operands and `constants` constants; where reserving is not
+  /// free or fails, its buffers are `malloc` memory.
+  init(
+    reservingNodes nodes: Int = 1 << 26, operands: Int = 1 << 24, constants: Int = 1 << 24
+  ) {
+    if reservingIsFree,
+      let offsets = reservationLayout(
+        Self.nodeStrides.map { (nodes, $0) } + [(operands, 4), (constants, 8)]),
+      let total = offsets.last, let base = reserveAddressSpace(bytes: total)
+    {
+      op = (base + offsets[0]).bindMemory(to: OpCode.self, capacity: nodes)
+      lhs = (base + offsets[1]).bindMemory(to: UInt32.self, capacity: nodes)
+      rhs = (base + offsets[2]).bindMemory(to: UInt32.self, capacity: nodes)
+      data = (base + offsets[3]).bindMemory(to: Double.self, capacity: nodes)
+      grad = (base + offsets[4]).bindMemory(to: Double.self, capacity: nodes)
+      stamp = (base + offsets[5]).bindMemory(to: UInt32.self, capacity: nodes)
+      self.operands = (base + offsets[6]).bindMemory(to: UInt32.self, capacity: operands)
+      self.constants = (base + offsets[7]).bindMemory(to: Double.self, capacity: constants)
+      reservedNodes = nodes
+      reservedOperands = operands
+      reservedConstants = constants
+      return
+    }
     op = reallocate(nil, from: 0, to: 1)
     lhs = reallocate(nil, from: 0, to: 1)
     rhs = reallocate(nil, from: 0, to: 1)
     data = reallocate(nil, from: 0, to: 1)
     grad = reallocate(nil, from: 0, to: 1)
     stamp = reallocate(nil, from: 0, to: 1)
-    operands = reallocate(nil, from: 0, to: 1)
-    constants = reallocate(nil, from: 0, to: 1)
+    self.operands = reallocate(nil, from: 0, to: 1)
+    self.constants = reallocate(nil, from: 0, to: 1)
     capacity = 1
     operandCapacity = 1
     constantCapacity = 1
@@ -115,34 +170,55 @@ struct TapeStorage {
   @usableFromInline
   mutating func grow(minimum: Int) {
     guard minimum <= Self.maxNodes else {
-      fatalError(
+      stop(
         """
         Backprop: the tape is full (\(Self.maxNodes) nodes, the most 32-bit indices \
-        can address). Record each step inside `tape.scope { }` so that its nodes \
-        are released, or use a fresh Tape.
+        can address). Record each step inside `Tape.scope { }` so that its nodes \
+        are released when it ends, or use a fresh Tape.
         """)
     }
     let newCapacity = Swift.min(Swift.max(minimum, capacity * 2, 1024), Self.maxNodes)
-    op = reallocate(op, from: capacity, to: newCapacity)
-    lhs = reallocate(lhs, from: capacity, to: newCapacity)
-    rhs = reallocate(rhs, from: capacity, to: newCapacity)
-    data = reallocate(data, from: capacity, to: newCapacity)
-    grad = reallocate(grad, from: capacity, to: newCapacity)
-    stamp = reallocate(stamp, from: capacity, to: newCapacity)
+    if reservedNodes > 0 {
+      // Nothing to allocate: pages are committed as they are first touched.
+      // Past the reservation, the columns move (their pages, not bytes).
+      let newReserved = Self.reservation(reservedNodes, toHold: newCapacity, limit: Self.maxNodes)
+      let moved = newReserved > reservedNodes
+      if moved { moveNodeColumns(toHold: newReserved) }
+      for (base, stride) in nodeColumns {
+        adviseHugePages(
+          base, stride: stride, from: capacity, to: newCapacity, reserved: newReserved,
+          moved: moved)
+      }
+    } else {
+      op = reallocate(op, from: capacity, to: newCapacity)
+      lhs = reallocate(lhs, from: capacity, to: newCapacity)
+      rhs = reallocate(rhs, from: capacity, to: newCapacity)
+      data = reallocate(data, from: capacity, to: newCapacity)
+      grad = reallocate(grad, from: capacity, to: newCapacity)
+      stamp = reallocate(stamp, from: capacity, to: newCapacity)
+    }
     capacity = newCapacity
   }
 
   @usableFromInline
   mutating func growConstants(minimum: Int) {
     let newCapacity = Self.grownCapacity(constantCapacity, minimum: minimum, floor: 256, table: "constant")
-    constants = reallocate(constants, from: constantCapacity, to: newCapacity)
+    if reservedConstants > 0 {
+      Self.extend(&constants, reserved: &reservedConstants, from: constantCapacity, to: newCapacity)
+    } else {
+      constants = reallocate(constants, from: constantCapacity, to: newCapacity)
+    }
     constantCapacity = newCapacity
   }
 
   @usableFromInline
   mutating func growOperands(minimum: Int) {
     let newCapacity = Self.grownCapacity(operandCapacity, minimum: minimum, floor: 1024, table: "operand")
-    operands = reallocate(operands, from: operandCapacity, to: newCapacity)
+    if reservedOperands > 0 {
+      Self.extend(&operands, reserved: &reservedOperands, from: operandCapacity, to: newCapacity)
+    } else {
+      operands = reallocate(operands, from: operandCapacity, to: newCapacity)
+    }
     operandCapacity = newCapacity
   }
 
@@ -150,7 +226,12 @@ struct TapeStorage {
   /// at most 2³² − 1 entries (its indices are 32-bit).
   static func grownCapacity(_ current: Int, minimum: Int, floor: Int, table: String) -> Int {
     guard minimum <= Int(UInt32.max) else {
-      fatalError("Backprop: the tape's \(table) table is full (\(UInt32.max) entries).")
+      stop(
+        """
+        Backprop: the tape's \(table) table is full (\(UInt32.max) entries). Record \
+        each step inside `Tape.scope { }` so that its nodes are released when it \
+        ends, or use a fresh Tape.
+        """)
     }
     return Swift.min(Swift.max(minimum, current * 2, floor), Int(UInt32.max))
   }
@@ -224,23 +305,14 @@ struct TapeStorage {
     labels = [:]
     steps = StepState()
     recordLimit = 0
-    if !keepingCapacity {
-      op = reallocate(op, from: capacity, to: 1)
-      lhs = reallocate(lhs, from: capacity, to: 1)
-      rhs = reallocate(rhs, from: capacity, to: 1)
-      data = reallocate(data, from: capacity, to: 1)
-      grad = reallocate(grad, from: capacity, to: 1)
-      stamp = reallocate(stamp, from: capacity, to: 1)
-      capacity = 1
-      operands = reallocate(operands, from: operandCapacity, to: 1)
-      operandCapacity = 1
-      constants = reallocate(constants, from: constantCapacity, to: 1)
-      constantCapacity = 1
-      pending.release()
-    }
+    if !keepingCapacity { releaseMemory(keeping: 0) }
   }
 
-  /// Bytes of memory held by this tape's buffers.
+  /// Bytes of the buffers up to their capacity, plus the backward sweep's
+  /// bitmap: what the tape holds or, in reserved buffers, may fill without
+  /// growing (a page is committed when first touched). Capacity doubles, so
+  /// this is at most about twice what the nodes recorded since the memory was
+  /// last given back need. (Pages kept for the next tape count once in use.)
   var allocatedBytes: Int {
     capacity * Self.bytesPerNodeSlot + operandCapacity * 4 + constantCapacity * 8
       + pending.allocatedBytes
@@ -265,12 +337,111 @@ struct TapeStorage {
     return fresh
   }
 
-  /// Frees `storage`'s memory, makes every handle into it stale, and keeps it
-  /// for a later tape.
+  /// Makes every handle into `storage` stale, gives its memory back except
+  /// the pages of the first ``keptEntries`` entries of each buffer, and keeps
+  /// it for a later tape.
   static func recycle(_ storage: UnsafeMutablePointer<TapeStorage>) {
-    storage.pointee.removeAll(keepingCapacity: false)
+    storage.pointee.removeAll(keepingCapacity: true)
+    storage.pointee.releaseMemory(keeping: keptEntries)
     storage.pointee.owner = nil
     poolLock.withLock { pool.append(storage) }
+  }
+
+  /// The entries of each buffer whose pages a released tape's storage keeps
+  /// for the next tape: 2¹⁵, at most 1.3 MiB. The next tape is usually small
+  /// (a training shard's, a test's) and starts on warm pages; a big tape's
+  /// memory goes back, since the pool keeps a storage for the process's life.
+  static let keptEntries = 1 << 15
+}
+
+// MARK: - Reserved memory
+
+extension TapeStorage {
+  /// The bytes of an entry of each node column, in the order of the columns.
+  static let nodeStrides = [MemoryLayout<OpCode>.stride, 4, 4, 8, 8, 4]
+
+  /// Each node column's address and entry size.
+  var nodeColumns: Zip2Sequence<[UnsafeMutableRawPointer], [Int]> {
+    zip(
+      [.init(op), .init(lhs), .init(rhs), .init(data), .init(grad), .init(stamp)],
+      Self.nodeStrides)
+  }
+
+  /// The entries to reserve for `capacity`: `reserved` if it holds them, or
+  /// else twice as many (at least `capacity`, at most `limit`).
+  static func reservation(_ reserved: Int, toHold capacity: Int, limit: Int) -> Int {
+    capacity <= reserved ? reserved : Swift.min(Swift.max(capacity, reserved * 2), limit)
+  }
+
+  /// Moves the node columns to a new reservation for `nodes` nodes.
+  mutating func moveNodeColumns(toHold nodes: Int) {
+    guard let offsets = reservationLayout(Self.nodeStrides.map { (nodes, $0) }),
+      let base = reserveAddressSpace(bytes: offsets[Self.nodeStrides.count])
+    else { outOfMemory(bytes: nodes * Self.bytesPerNodeSlot) }
+    let (old, used) = (reservedNodes, capacity)
+    movePages(&op, reserved: old, used: used, to: base + offsets[0], holding: nodes)
+    movePages(&lhs, reserved: old, used: used, to: base + offsets[1], holding: nodes)
+    movePages(&rhs, reserved: old, used: used, to: base + offsets[2], holding: nodes)
+    movePages(&data, reserved: old, used: used, to: base + offsets[3], holding: nodes)
+    movePages(&grad, reserved: old, used: used, to: base + offsets[4], holding: nodes)
+    movePages(&stamp, reserved: old, used: used, to: base + offsets[5], holding: nodes)
+    reservedNodes = nodes
+  }
+
+  /// Grows a reserved side table from `capacity` to `newCapacity` entries,
+  /// moving it to a new reservation if its `reserved` entries are too few.
+  static func extend<T>(
+    _ buffer: inout UnsafeMutablePointer<T>, reserved: inout Int, from capacity: Int,
+    to newCapacity: Int
+  ) {
+    let stride = MemoryLayout<T>.stride
+    let newReserved = reservation(reserved, toHold: newCapacity, limit: Int(UInt32.max))
+    let moved = newReserved > reserved
+    if moved {
+      guard let offsets = reservationLayout([(newReserved, stride)]),
+        let base = reserveAddressSpace(bytes: offsets[1])
+      else { outOfMemory(bytes: newReserved * stride) }
+      movePages(&buffer, reserved: reserved, used: capacity, to: base, holding: newReserved)
+      reserved = newReserved
+    }
+    adviseHugePages(
+      UnsafeMutableRawPointer(buffer), stride: stride, from: capacity, to: newCapacity,
+      reserved: reserved, moved: moved)
+  }
+
+  /// Gives the buffers' memory back to the system and sets their capacity to
+  /// zero, except that the pages of the first `kept` entries of each buffer
+  /// stay committed; the reservations stay. `malloc` buffers shrink to one
+  /// entry.
+  mutating func releaseMemory(keeping kept: Int) {
+    pending.release()
+    guard reservedNodes > 0 else {
+      op = reallocate(op, from: capacity, to: 1)
+      lhs = reallocate(lhs, from: capacity, to: 1)
+      rhs = reallocate(rhs, from: capacity, to: 1)
+      data = reallocate(data, from: capacity, to: 1)
+      grad = reallocate(grad, from: capacity, to: 1)
+      stamp = reallocate(stamp, from: capacity, to: 1)
+      capacity = 1
+      operands = reallocate(operands, from: operandCapacity, to: 1)
+      operandCapacity = 1
+      constants = reallocate(constants, from: constantCapacity, to: 1)
+      constantCapacity = 1
+      return
+    }
+    // Pages are committed below the capacity, and below what an earlier
+    // release kept (`keptEntries` at most).
+    let end = { (capacity: Int, reserved: Int) in
+      Swift.min(Swift.max(capacity, Self.keptEntries), reserved)
+    }
+    for (base, stride) in nodeColumns {
+      discardPages(base, stride: stride, from: kept, to: end(capacity, reservedNodes))
+    }
+    discardPages(operands, stride: 4, from: kept, to: end(operandCapacity, reservedOperands))
+    discardPages(constants, stride: 8, from: kept, to: end(constantCapacity, reservedConstants))
+    capacity = 0
+    operandCapacity = 0
+    constantCapacity = 0
   }
 }
 
