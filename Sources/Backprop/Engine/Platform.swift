@@ -54,37 +54,10 @@ func reallocate<T>(
   _ buffer: UnsafeMutablePointer<T>?, from oldCount: Int, to newCount: Int
 ) -> UnsafeMutablePointer<T> {
   let bytes = newCount * MemoryLayout<T>.stride
-  let huge = 2 << 20
-  if bytes >= 2 * huge {
-    // Large buffers: 2 MiB-aligned, advised for huge pages before they are
-    // touched, then filled with the old contents.
-    let rounded = (bytes + huge - 1) & ~(huge - 1)
-    var raw: UnsafeMutableRawPointer? = nil
-    guard posix_memalign(&raw, huge, rounded) == 0, let raw else {
-      outOfMemory(bytes: bytes)
-    }
-    adviseHugePages(raw, bytes: rounded)
-    if let buffer {
-      raw.copyMemory(from: buffer, byteCount: Swift.min(oldCount, newCount) * MemoryLayout<T>.stride)
-      free(buffer)
-    }
-    return raw.bindMemory(to: T.self, capacity: newCount)
-  }
   guard let raw = realloc(UnsafeMutableRawPointer(buffer), bytes) else {
     outOfMemory(bytes: bytes)
   }
   return raw.bindMemory(to: T.self, capacity: newCount)
-}
-
-/// Asks Linux to back a large buffer with transparent huge pages (where the
-/// system gives them only on request): the backward sweep walks every column
-/// of the tape, and with 4 KiB pages its time on a 10⁶-node chain varied by
-/// up to 1.5× between runs with the TLB misses.
-@usableFromInline
-func adviseHugePages(_ raw: UnsafeMutableRawPointer, bytes: Int) {
-  #if os(Linux)
-    _ = madvise(raw, bytes, 14)  // MADV_HUGEPAGE
-  #endif
 }
 
 /// Frees a buffer allocated by ``reallocate(_:from:to:)``.
@@ -116,11 +89,6 @@ func outOfMemory(bytes: Int) -> Never {
 /// The granule of reservations, and their alignment: 2 MiB, the size of a
 /// transparent huge page on x86-64 and arm64 Linux.
 let reservationGranule = 2 << 20
-
-/// How much of each reserved buffer keeps 4 KiB pages: huge pages are advised
-/// only beyond it, so a small tape never touches a 2 MiB page. A multiple of
-/// ``reservationGranule``.
-let smallPagePrefix = 4 << 20
 
 /// Whether reserving far more address space than is used is free here, so
 /// that tape buffers can be reserved once and never copied.
@@ -211,19 +179,6 @@ func reserveAddressSpace(bytes: Int) -> UnsafeMutableRawPointer? {
   return UnsafeMutableRawPointer(bitPattern: start)
 }
 
-/// Advises huge pages for a reserved buffer of `reserved` entries of `stride`
-/// bytes beyond its first ``smallPagePrefix`` bytes, when its capacity passes
-/// the prefix, or when it has `moved` (the new part of its reservation has no
-/// advice yet).
-func adviseHugePages(
-  _ base: UnsafeMutableRawPointer, stride: Int, from capacity: Int, to newCapacity: Int,
-  reserved: Int, moved: Bool
-) {
-  if newCapacity * stride > smallPagePrefix && (moved || capacity * stride <= smallPagePrefix) {
-    adviseHugePages(base + smallPagePrefix, bytes: reserved * stride - smallPagePrefix)
-  }
-}
-
 /// Gives the pages of entries `start..<end` (of `stride` bytes) of a reserved
 /// buffer back to the system; the range stays reserved, and pages touched
 /// again are fresh (zero-filled on Linux). The page holding entry `start`
@@ -261,10 +216,8 @@ func discardPages(_ base: UnsafeMutableRawPointer, stride: Int, from start: Int,
 /// region is unmapped.
 ///
 /// On Linux the pages move with their page tables (`mremap`), so nothing is
-/// copied or touched. The buffer moves in two pieces, split at
-/// ``smallPagePrefix``, because `mremap` moves one mapping at a time and
-/// huge-page advice splits the buffer's mapping there. Where a piece cannot
-/// move (or elsewhere than Linux), its used bytes are copied.
+/// copied or touched. Where it cannot move (or elsewhere than Linux), its
+/// used bytes are copied.
 func movePages<T>(
   _ buffer: inout UnsafeMutablePointer<T>, reserved: Int, used: Int,
   to target: UnsafeMutableRawPointer, holding entries: Int
@@ -272,9 +225,7 @@ func movePages<T>(
   let base = UnsafeMutableRawPointer(buffer)
   let stride = MemoryLayout<T>.stride
   let bytes = (reserved * stride + reservationGranule - 1) & ~(reservationGranule - 1)
-  var pieces = [(0, Swift.min(bytes, smallPagePrefix))]
-  if bytes > smallPagePrefix { pieces.append((smallPagePrefix, bytes)) }
-  for (start, end) in pieces {
+  for (start, end) in [(0, bytes)] {
     #if os(Linux)
       let mayMoveFixed: Int32 = 1 | 2  // MREMAP_MAYMOVE | MREMAP_FIXED
       if let mremap = mremapFunction,
