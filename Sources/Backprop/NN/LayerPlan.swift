@@ -515,6 +515,12 @@ extension MLP {
 /// someone still holds it, copy-on-write gives the slot a copy of its own
 /// first (then it costs what a new array costs), so what a caller holds
 /// never changes.
+///
+/// It has no lock, and needs none: only the fast path touches it, and the
+/// fast path runs only after the plan's parameters pass their live check,
+/// which includes the check that this is their tape's thread (a call from
+/// another thread takes the general path and stops there with the thread
+/// message), so one pool is only ever used on one thread.
 final class OutputPool {
   @exclusivity(unchecked) private var slots: [[Value]]
   @exclusivity(unchecked) private var next = 0
