@@ -138,24 +138,19 @@ struct LayerPlanTests {
         while tape.count < filler { _ = Value(1) }
       }
       let x = [0.5, -0.25, 1.5, 2.0]
-      let a = tape.withCurrent { () -> Run in
-        let before = tape.count
-        let y = fast(x)
-        let nodes = tape.count - before
-        Value.sum(y).backward()
-        return Run(
-          outputs: Self.bits(y.map(\.data)), nodes: nodes,
-          parameterGradients: Self.bits(fast.parameters.map(\.grad)), inputGradients: [])
+      let run = { (model: Layer) in
+        tape.withCurrent { () -> Run in
+          let before = tape.count
+          let y = model(x)
+          let nodes = tape.count - before
+          Value.sum(y).backward()
+          return Run(
+            outputs: Self.bits(y.map(\.data)), nodes: nodes,
+            parameterGradients: Self.bits(model.parameters.map(\.grad)), inputGradients: [])
+        }
       }
-      let b = tape.withCurrent { () -> Run in
-        let before = tape.count
-        let y = general(x)
-        let nodes = tape.count - before
-        Value.sum(y).backward()
-        return Run(
-          outputs: Self.bits(y.map(\.data)), nodes: nodes,
-          parameterGradients: Self.bits(general.parameters.map(\.grad)), inputGradients: [])
-      }
+      let a = run(fast)
+      let b = run(general)
       #expect(a == b, "filler \(filler)")
     }
   }
