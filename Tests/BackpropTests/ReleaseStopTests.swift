@@ -46,8 +46,8 @@ private func run(_ executable: String, _ arguments: [String]) -> (
   defer { try? FileManager.default.removeItem(at: directory) }
   let outURL = directory.appendingPathComponent("stdout")
   let errURL = directory.appendingPathComponent("stderr")
-  FileManager.default.createFile(atPath: outURL.path, contents: nil)
-  FileManager.default.createFile(atPath: errURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
   guard let out = try? FileHandle(forWritingTo: outURL),
     let err = try? FileHandle(forWritingTo: errURL)
   else { return (-1, "", "could not create output files in \(directory.path)") }
