@@ -9,8 +9,10 @@ bin="$(swift build --show-bin-path)/backprop"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 failures=0
+checks=0
 check() { # description, command...
   local what="$1"; shift
+  checks=$((checks + 1))
   if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
 }
 
@@ -58,5 +60,15 @@ set -e
 check "a truncated checkpoint exits with 1" test "$status" -eq 1
 check "a truncated checkpoint is reported" grep -q "truncated.json" "$tmp/ckpt.err"
 
-echo "command-line checks: $(( 15 - failures )) of 15 as expected"
+# More checks, one file per topic (target typing, saving, usage, predict,
+# messages, progress, pictures): each is sourced here with $bin, $tmp and
+# check() defined, and adds to $failures and $checks.
+for part in Scripts/cli-smoke.d/*.sh; do
+  [ -e "$part" ] || continue
+  echo "-- $part"
+  # shellcheck source=/dev/null
+  source "$part"
+done
+
+echo "command-line checks: $(( checks - failures )) of $checks as expected"
 test "$failures" -eq 0
