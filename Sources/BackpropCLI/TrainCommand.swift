@@ -9,91 +9,147 @@ enum TrainCommand {
     "--save", "--standardize", "--shards", "--threads",
   ]
 
-  static func run(_ arguments: [String]) throws {
-    let options = try parseOptions(arguments, allowed: allowed)
-    guard let path = options["--data"] else { throw UsageError(description: "train needs --data FILE") }
-    guard let targetText = options["--target"] else {
-      throw UsageError(description: "train needs --target COLUMN (a name, a position from 1, or last)")
+  /// Everything `train` was asked to do, checked before any file is read.
+  struct Settings {
+    var path: String
+    var targetText: String
+    var layers: [Int]
+    var activation: Activation
+    var loss: Loss?
+    var optimizer: String
+    var learningRate: Double?
+    var epochs: Int
+    var batchSize: Int?
+    var seed: UInt64
+    var l2: Double
+    var testFraction: Double
+    var standardize: Bool
+    var shards: Int
+    var threads: Int
+    var savePath: String?
+  }
+
+  static let activationNames = ["linear", "step", "sigmoid", "tanh", "relu", "leakyReLU", "elu", "softplus"]
+  static let lossNames = ["mse", "half-mse", "sse", "bce", "bce-logits", "cross-entropy", "hinge"]
+  static let optimizerNames = ["sgd", "gd", "momentum", "nesterov", "adagrad", "adam", "adamw"]
+
+  /// Reads and checks every option: a usage mistake is found before the
+  /// data is read, however big the file.
+  static func settings(_ arguments: [String]) throws -> Settings {
+    let o = try Options(arguments, command: "train", allowed: allowed)
+    let path = try o.required("--data", "FILE.csv")
+    let targetText = try o.required("--target", "COLUMN (a name, a position from 1, or last)")
+    if let n = Int(targetText), n < 1 {
+      throw o.mistake("--target", targetText, "a column name, a position counted from 1, or last")
     }
-    let layers = try parseLayers(options["--layers"] ?? "16,16")
-    let activationText = options["--activation"] ?? "relu"
+    let layers = try o.widths("--layers", default: [16, 16], largest: 4096)
+    guard layers.count <= 64 else {
+      throw o.mistake("--layers", o["--layers"] ?? "", "at most 64 hidden layers")
+    }
+    let activationText = o["--activation"] ?? "relu"
     guard let activation = Activation(parsing: activationText) else {
-      throw UsageError(description: "unknown activation '\(activationText)'")
+      throw o.mistake("--activation", activationText, "one of \(activationNames.joined(separator: ", "))")
     }
-    let epochs = try int(options, "--epochs", default: 100)
-    let seed = UInt64(try int(options, "--seed", default: 0))
-    let batchSize = try options["--batch-size"].map { _ in try int(options, "--batch-size", default: 0) }
-    let l2 = try double(options, "--l2", default: 0)
-    let testFraction = try double(options, "--test-fraction", default: 0)
-    let standardize = try bool(options, "--standardize", default: true)
+    var loss: Loss? = nil
+    if let name = o["--loss"] {
+      guard let parsed = Loss(parsing: name) else {
+        throw o.mistake("--loss", name, "one of \(lossNames.joined(separator: ", "))")
+      }
+      loss = parsed
+    }
+    let optimizer = try o.choice("--optimizer", default: "adam", from: optimizerNames) ?? "adam"
+    let learningRate =
+      o["--learning-rate"] == nil
+      ? nil : try o.number("--learning-rate", default: 0, "a number greater than 0") { $0 > 0 }
+    let epochs = try o.integer("--epochs", default: 100, in: 1...1_000_000_000)
+    let batchSize =
+      o["--batch-size"] == nil ? nil : try o.integer("--batch-size", default: 1, in: 1...Int.max)
+    let seed = try o.seed("--seed", default: 0)
+    let l2 = try o.number("--l2", default: 0, "a number ≥ 0") { $0 >= 0 }
+    let testFraction = try o.number(
+      "--test-fraction", default: 0, "a number from 0 up to, but not including, 1"
+    ) { $0 >= 0 && $0 < 1 }
+    let standardize = try o.yesOrNo("--standardize", default: true)
     // Every batch in 8 shards unless told otherwise, so that a run gives the
     // same model whatever --threads is.
-    let threads = try int(options, "--threads", default: 1)
-    let shards = try int(options, "--shards", default: 8)
+    let shards = try o.integer("--shards", default: 8, in: 1...1024)
+    let threads = try o.integer("--threads", default: 1, in: 1...256)
+    if threads > 1 && shards == 1 {
+      throw o.mistake(
+        "--threads", o["--threads"] ?? "",
+        "more than 1 needs --shards 2 or more (the shards are what runs in parallel)")
+    }
+    var savePath: String? = nil
+    if o["--save"] != nil { savePath = try o.required("--save", "FILE.json") }
+    return Settings(
+      path: path, targetText: targetText, layers: layers, activation: activation, loss: loss,
+      optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,
+      seed: seed, l2: l2, testFraction: testFraction, standardize: standardize, shards: shards,
+      threads: threads, savePath: savePath)
+  }
 
-    var data = try Dataset.loadCSV(from: path, target: targetColumn(targetText))
-    let loss = try chooseLoss(options["--loss"], for: data)
+  static func run(_ arguments: [String]) throws {
+    let s = try settings(arguments)
+    var data = try Dataset.loadCSV(from: s.path, target: targetColumn(s.targetText))
+    let loss = try s.loss ?? chooseLoss(for: data)
     if loss == .hinge, Set(data.labels).isSubset(of: [0, 1]) { data = try data.signedLabels() }
 
-    var generator = SeededGenerator(seed: seed)
+    var generator = SeededGenerator(seed: s.seed)
     var train = data
     var test: Dataset?
-    if testFraction > 0 {
-      (train, test) = try data.split(testFraction: testFraction, using: &generator)
+    if s.testFraction > 0 {
+      (train, test) = try data.split(testFraction: s.testFraction, using: &generator)
     }
-    let standardizer = standardize ? Standardizer(fitting: train) : nil
+    let standardizer = s.standardize ? Standardizer(fitting: train) : nil
     if let standardizer {
       train = standardizer(train)
       test = test.map { standardizer($0) }
     }
 
-    let outputSize = try outputCount(for: loss, data: data)
+    let outputSize = try outputCount(for: loss, data: data, target: s.targetText)
     let model = MLP(
-      inputSize: train.featureCount, layerSizes: layers + [outputSize], activation: activation,
-      initialization: activation == .relu ? .he : .glorot, using: &generator)
+      inputSize: train.featureCount, layerSizes: s.layers + [outputSize], activation: s.activation,
+      initialization: s.activation == .relu ? .he : .glorot, using: &generator)
     var optimizer = try makeOptimizer(
-      options["--optimizer"] ?? "adam", parameters: model.parameters,
-      learningRate: options["--learning-rate"].map { _ in try double(options, "--learning-rate", default: 0) })
+      s.optimizer, parameters: model.parameters, learningRate: s.learningRate)
 
-    print("training \(model) on \(train.count) rows of \(path), loss \(loss), optimizer \(optimizer.name)")
+    say("training \(model) on \(train.count) rows of \(s.path), loss \(loss), optimizer \(optimizer.name)")
+    let epochs = s.epochs
     let every = Swift.max(1, epochs / 20)
     let trainingOptions = TrainingOptions(
-      epochs: epochs, batchSize: batchSize, seed: seed, l2: l2, shards: shards, threads: threads)
+      epochs: epochs, batchSize: s.batchSize, seed: s.seed, l2: s.l2, shards: s.shards,
+      threads: s.threads)
     let history = try optimizer.train(model, on: train, loss: loss, options: trainingOptions) { r in
-      guard r.epoch == 1 || r.epoch % every == 0 || r.epoch == epochs else { return }
       let accuracy = r.accuracy.map { String(format: "  accuracy %5.1f%%", 100 * $0) } ?? ""
-      print(String(format: "  epoch %4d/%d  loss %.6f", r.epoch, epochs, r.loss) + accuracy)
+      let line = "  epoch \(r.epoch)/\(epochs)  loss \(formatNumber(r.loss))" + accuracy
+      if r.epoch == 1 || r.epoch % every == 0 || r.epoch == epochs {
+        // A kept line: on a terminal it replaces the live one.
+        if stdoutIsTerminal { sayLive(line, done: true) } else { say(line) }
+      } else {
+        sayLive(line)
+      }
     }
     if let last = history.last {
       let accuracy = last.accuracy.map { String(format: ", training accuracy %.1f%%", 100 * $0) } ?? ""
-      print(String(format: "final training loss %.6f", last.loss) + accuracy)
+      say("final training loss \(formatNumber(last.loss))" + accuracy)
     }
     if let test {
       let outputs = test.features.map { model.predict($0) }
       if let accuracy = try accuracy(outputs: outputs, targets: test.targets, loss: loss) {
-        print(String(format: "test accuracy %.1f%% on %d rows", 100 * accuracy, test.count))
+        say(String(format: "test accuracy %.1f%% on %d rows", 100 * accuracy, test.count))
       } else {
-        print(String(format: "test mean squared error %.6g on %d rows", Evaluation.meanSquaredError(outputs, test.targets), test.count))
+        let error = Evaluation.meanSquaredError(outputs, test.targets)
+        say("test mean squared error \(formatNumber(error)) on \(test.count) rows")
       }
     }
-    if let savePath = options["--save"] {
-      var metadata = ["loss": loss.description, "target": targetText, "data": path]
+    if let savePath = s.savePath {
+      var metadata = ["loss": loss.description, "target": s.targetText, "data": s.path]
       if let names = data.classNames { metadata["classNames"] = try encodeNames(names) }
       if loss == .hinge { metadata["labels"] = "signed" }
       try model.save(
         to: savePath, optimizer: optimizer.state, metadata: metadata, scaling: standardizer)
-      print("saved \(savePath)")
+      say("saved \(savePath)")
     }
-  }
-
-  /// `16,16` → [16, 16].
-  static func parseLayers(_ text: String) throws -> [Int] {
-    if text.isEmpty || text == "none" { return [] }
-    let sizes = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard sizes.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-      throw UsageError(description: "--layers takes widths ≥ 1 separated by commas, like 16,16; got '\(text)'")
-    }
-    return sizes.compactMap { $0 }
   }
 
   /// A name, a position counted from 1, or `last`.
@@ -103,16 +159,10 @@ enum TrainCommand {
     return .name(text)
   }
 
-  /// The loss named, or a default for the data: cross-entropy for class
-  /// labels (names, or whole numbers 0…K−1 with K > 2), binary cross-entropy
-  /// from logits for 0/1 labels, mean squared error otherwise.
-  static func chooseLoss(_ name: String?, for data: Dataset) throws -> Loss {
-    if let name {
-      guard let loss = Loss(parsing: name) else {
-        throw UsageError(description: "unknown loss '\(name)'; try mse, half-mse, sse, bce, bce-logits, cross-entropy, hinge")
-      }
-      return loss
-    }
+  /// The default loss for the data: cross-entropy for class labels (names,
+  /// or whole numbers 0…K−1 with K > 2), binary cross-entropy from logits
+  /// for two classes, mean squared error otherwise.
+  static func chooseLoss(for data: Dataset) throws -> Loss {
     if let names = data.classNames { return names.count == 2 ? .binaryCrossEntropyWithLogits : .softmaxCrossEntropy }
     if let k = data.classCount, data.targetCount == 1 {
       return k <= 2 ? .binaryCrossEntropyWithLogits : .softmaxCrossEntropy
@@ -121,11 +171,21 @@ enum TrainCommand {
   }
 
   /// The model's output count for a loss.
-  static func outputCount(for loss: Loss, data: Dataset) throws -> Int {
+  static func outputCount(for loss: Loss, data: Dataset, target: String) throws -> Int {
+    let classifies = [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge]
+      .contains(loss)
+    let k = data.classNames?.count ?? data.classCount ?? 0
+    if classifies && k == 1 {
+      let only = data.classNames?.first.map { "'\($0)'" } ?? formatNumber(data.labels.first ?? 0)
+      throw DataProblem(
+        description:
+          "the target column \(target) has one class only (\(only)); classification needs two or more")
+    }
     switch loss {
     case .softmaxCrossEntropy:
-      guard let k = data.classNames?.count ?? data.classCount, k >= 2 else {
-        throw UsageError(description: "cross-entropy needs class labels 0, 1, … or class names in the target column")
+      guard k >= 2 else {
+        throw DataProblem(
+          description: "cross-entropy needs class labels 0, 1, … or class names in the target column \(target)")
       }
       return k
     case .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge:
@@ -137,27 +197,6 @@ enum TrainCommand {
 
   static func encodeNames(_ names: [String]) throws -> String {
     String(decoding: try JSONEncoder().encode(names), as: UTF8.self)
-  }
-
-  static func int(_ options: [String: String], _ name: String, default value: Int) throws -> Int {
-    guard let text = options[name] else { return value }
-    guard let n = Int(text) else { throw UsageError(description: "\(name) needs a whole number, not '\(text)'") }
-    return n
-  }
-
-  static func double(_ options: [String: String], _ name: String, default value: Double) throws -> Double {
-    guard let text = options[name] else { return value }
-    guard let x = Double(text), x.isFinite else { throw UsageError(description: "\(name) needs a number, not '\(text)'") }
-    return x
-  }
-
-  static func bool(_ options: [String: String], _ name: String, default value: Bool) throws -> Bool {
-    guard let text = options[name] else { return value }
-    switch text {
-    case "yes", "true", "on": return true
-    case "no", "false", "off": return false
-    default: throw UsageError(description: "\(name) takes yes or no, not '\(text)'")
-    }
   }
 }
 

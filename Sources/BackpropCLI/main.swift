@@ -43,11 +43,6 @@ let usage = """
     help            print this message
   """
 
-/// A mistake in the command line: printed with the usage, exit code 2.
-struct UsageError: Error, CustomStringConvertible {
-  var description: String
-}
-
 func runCommand(_ arguments: [String]) throws {
   guard let command = arguments.first else {
     print(usage)
@@ -58,7 +53,7 @@ func runCommand(_ arguments: [String]) throws {
   case "help", "--help", "-h":
     print(usage)
   case "demo":
-    let options = try parseOptions(rest, allowed: ["--output-dir"])
+    let options = try parseOptions(rest, allowed: ["--output-dir"], command: "demo")
     try Demo.run(outputDirectory: options["--output-dir"] ?? ".")
   case "train":
     try TrainCommand.run(rest)
@@ -92,50 +87,16 @@ func runCommand(_ arguments: [String]) throws {
       throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, scale, phases")
     }
   default:
-    throw UsageError(description: "unknown command '\(command)'")
+    throw UsageError(description: "unknown command '\(command)'", showsUsage: true)
   }
-}
-
-/// `--name value` pairs; every name must be in `allowed`, and each needs a
-/// value.
-func parseOptions(_ arguments: [String], allowed: Set<String>) throws -> [String: String] {
-  var options: [String: String] = [:]
-  var i = 0
-  while i < arguments.count {
-    let name = arguments[i]
-    guard allowed.contains(name) else {
-      throw UsageError(description: "unknown option '\(name)'")
-    }
-    guard i + 1 < arguments.count else { throw UsageError(description: "\(name) needs a value") }
-    options[name] = arguments[i + 1]
-    i += 2
-  }
-  return options
-}
-
-/// The integer after `name` in `arguments`, or `defaultValue` when absent.
-func integerOption(_ name: String, in arguments: [String], default defaultValue: Int) throws -> Int {
-  var i = 0
-  var value = defaultValue
-  while i < arguments.count {
-    guard arguments[i] == name else {
-      throw UsageError(description: "unknown option '\(arguments[i])'")
-    }
-    guard i + 1 < arguments.count, let n = Int(arguments[i + 1]) else {
-      throw UsageError(description: "\(name) needs an integer")
-    }
-    value = n
-    i += 2
-  }
-  return value
 }
 
 do {
   try runCommand(Array(CommandLine.arguments.dropFirst()))
 } catch let error as UsageError {
-  FileHandle.standardError.write(Data("backprop: \(error)\n\n\(usage)\n".utf8))
+  writeError("backprop: \(error)" + (error.showsUsage ? "\n\n\(usage)" : ""))
   exit(2)
 } catch {
-  FileHandle.standardError.write(Data("backprop: \(error)\n".utf8))
+  writeError("backprop: \(describe(error))")
   exit(1)
 }
