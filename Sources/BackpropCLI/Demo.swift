@@ -6,9 +6,32 @@ import MicrogradFixtures
 /// 2 → 16 relu → 16 relu → 1 on micrograd's 100 two-moons points, hinge loss
 /// plus 1e-4·Σp², 100 full-batch steps of gradient descent with the learning
 /// rate decaying from 1.0 to 0.1 — with a live progress line, the final
-/// accuracy, and two SVG pictures.
+/// accuracy, and two SVG pictures in `demo-output/` (or `--output-dir DIR`).
+///
+/// The output folder is checked before training starts: a folder that does
+/// not exist and cannot be created, a file in its place, or a folder that is
+/// not writable ends the command at once with one line on stderr and exit
+/// code 1.
 enum Demo {
+  /// Where the pictures go without `--output-dir`: a folder in the current
+  /// directory, created when missing (and ignored by git in this repository).
+  static let defaultOutputDirectory = "demo-output"
+
+  /// The pictures' file names inside the output folder.
+  static let fileNames = (boundary: "demo-boundary.svg", curves: "demo-curves.svg")
+
   static func run(outputDirectory: String) throws {
+    let folder = try prepareOutputFolder(outputDirectory)
+    let boundaryPath = (folder as NSString).appendingPathComponent(fileNames.boundary)
+    let curvesPath = (folder as NSString).appendingPathComponent(fileNames.curves)
+    for path in [boundaryPath, curvesPath] {
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw OutputError(
+          description: "cannot write \(path): a folder of that name is in the way (the demo replaces only files)")
+      }
+    }
+
     let data = try Dataset(features: MicrogradDemo.features, labels: MicrogradDemo.labels)
     let model = MLP(inputSize: 2, layerSizes: [16, 16, 1], activation: .relu)
     try model.setParameterValues(MicrogradDemo.initialParameters)
@@ -48,16 +71,45 @@ enum Demo {
 
     let positive = data.labels.map { $0 > 0 }
     let boundary = SVGPlot.decisionBoundary(
-      points: data.features, positive: positive, step: 0.1,
+      points: data.features, positive: positive, classNames: ("class +1", "class −1"), step: 0.1,
       title: "Decision boundary after 100 steps: \(model)"
     ) { model.predict($0)[0] }
     let curves = SVGPlot.curves(
       loss: history.map(\.loss), accuracy: history.map(\.accuracy),
-      title: "Training: loss and accuracy per step")
-    let boundaryPath = (outputDirectory as NSString).appendingPathComponent("demo-boundary.svg")
-    let curvesPath = (outputDirectory as NSString).appendingPathComponent("demo-curves.svg")
+      title: "Training: loss and accuracy after each step",
+      epochLabel: "step (epoch: one full-batch gradient step)", lossLabel: "loss (hinge + 1e-4·Σp²)")
     try SVGPlot.write(boundary, to: boundaryPath)
     try SVGPlot.write(curves, to: curvesPath)
     print("wrote \(boundaryPath) and \(curvesPath)")
+  }
+
+  /// Makes sure `path` can take the pictures before any training is done:
+  /// it is a writable folder, or it is missing and its parent is a folder it
+  /// can be created in (it is then created; its parents never are). Returns
+  /// `path`; throws an ``OutputError`` that names `path` and the problem.
+  static func prepareOutputFolder(_ path: String) throws(OutputError) -> String {
+    func problem(_ what: String) -> OutputError {
+      OutputError(description: "cannot use \(path) as the output folder: \(what)")
+    }
+    func reason() -> String { String(cString: strerror(errno)) }
+    guard !path.isEmpty else {
+      throw OutputError(description: "cannot use an empty name as the output folder")
+    }
+    let files = FileManager.default
+    var isDirectory: ObjCBool = false
+    if files.fileExists(atPath: path, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else { throw problem("it is a file, not a folder") }
+    } else {
+      let parent = (path as NSString).deletingLastPathComponent
+      let parentShown = parent.isEmpty ? "." : parent
+      var parentIsDirectory: ObjCBool = false
+      guard files.fileExists(atPath: parentShown, isDirectory: &parentIsDirectory) else {
+        throw problem("its parent folder \(parentShown) does not exist")
+      }
+      guard parentIsDirectory.boolValue else { throw problem("\(parentShown) is a file, not a folder") }
+      guard mkdir(path, 0o777) == 0 else { throw problem("it cannot be created: \(reason())") }
+    }
+    guard access(path, W_OK | X_OK) == 0 else { throw problem("the folder is not writable: \(reason())") }
+    return path
   }
 }
