@@ -16,11 +16,12 @@ check() { # description, command...
   if "$@"; then echo "ok: $what"; else echo "FAILED: $what"; failures=$((failures + 1)); fi
 }
 
-# demo: trains micrograd's demo, prints the final accuracy, writes two SVGs.
+# demo: trains micrograd's demo, prints the final accuracy, writes two SVGs
+# into demo-output/.
 (cd "$tmp" && "$bin" demo) > "$tmp/demo.out"
 check "demo reaches micrograd's final accuracy" grep -q "final accuracy 100.0%" "$tmp/demo.out"
-check "demo writes the decision boundary" grep -q "<svg" "$tmp/demo-boundary.svg"
-check "demo writes the training curves" grep -q "<polyline" "$tmp/demo-curves.svg"
+check "demo writes the decision boundary" grep -q "<svg" "$tmp/demo-output/demo-boundary.svg"
+check "demo writes the training curves" grep -q "<polyline" "$tmp/demo-output/demo-curves.svg"
 
 # train and predict on a CSV file with class names.
 awk 'BEGIN {

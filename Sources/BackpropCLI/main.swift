@@ -12,7 +12,9 @@ let usage = """
     demo [--output-dir DIR]
                     train micrograd's two-moons demo (MLP 2-16-16-1, 100 steps)
                     with a live progress line; writes demo-boundary.svg and
-                    demo-curves.svg
+                    demo-curves.svg into DIR (default: demo-output, created
+                    if missing; a folder that cannot be used exits with 1
+                    before training)
     train --data FILE.csv --target COLUMN [options]
                     train an MLP on a CSV file; COLUMN is a header name, a
                     position counted from 1, or last. Options:
@@ -54,7 +56,7 @@ func runCommand(_ arguments: [String]) throws {
     print(usage)
   case "demo":
     let options = try parseOptions(rest, allowed: ["--output-dir"], command: "demo")
-    try Demo.run(outputDirectory: options["--output-dir"] ?? ".")
+    try Demo.run(outputDirectory: options["--output-dir"] ?? Demo.defaultOutputDirectory)
   case "train":
     try TrainCommand.run(rest)
   case "predict":
