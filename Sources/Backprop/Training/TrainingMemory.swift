@@ -34,8 +34,9 @@ import Foundation
 /// to 5,000 examples, full batch, mini-batch and sharded). Memory the model's
 /// tape held before training, the data set (about 8 bytes per number plus 32
 /// per row) and the model's parameters are not included. Pages of the tapes
-/// are committed as they are first written, so the memory in use is usually
-/// a little below the estimate, never far above it.
+/// are committed as they are first written, so the memory in use lies
+/// between about half the estimate (the capacity doubles ahead of the
+/// nodes) and the estimate.
 ///
 /// - Parameters:
 ///   - model: The network to train.
