@@ -96,6 +96,53 @@ struct TrainingMemoryTests {
     #expect(estimatedTrainingMemory(model: model, rows: 0, loss: .hinge, options: full) == 0)
   }
 
+  @Test(
+    "sharded full batch: at least and at most 1.5 times the tapes of shards recorded the same way",
+    arguments: [2, 3, 8])
+  func shardTapes(shards: Int) throws {
+    // Each shard records its run of consecutive examples (the first
+    // `rows % shards` one longer) with a copy of the model on a tape of its
+    // own, shard 0 with the L2 penalty, and back-propagates it: measured here
+    // on fresh tapes, as the trainer's shards do.
+    let rows = 1000
+    let loss = Loss.hinge
+    let data = try memoryData(count: rows, inputs: 3, loss: loss, classes: 1)
+    let tape = Tape()
+    let model = tape.withCurrent {
+      MLP(inputSize: 3, layerSizes: [8, 8, 1], activation: .relu, seed: 3)
+    }
+    var measured = tape.allocatedBytes
+    let base = rows / shards
+    let longer = rows % shards
+    var start = 0
+    for s in 0..<shards {
+      let count = base + (s < longer ? 1 : 0)
+      let shardTape = Tape()
+      let range = start..<(start + count)
+      shardTape.withCurrent {
+        let replica = MLP(inputSize: 3, layerSizes: [8, 8, 1], activation: .relu, seed: 3)
+        let recording = Recording {
+          let outputs = range.map { replica(data.features[$0]) }
+          let total = Value.sum(
+            zip(outputs, data.targets[range]).map { hingeLoss(score: $0[0], label: $1[0]) }
+          ) * (1.0 / Double(rows))
+          return s == 0 ? total + l2Penalty(replica.parameters, coefficient: 1e-4) : total
+        }
+        recording.output.backward()
+        _ = recording.replay()
+      }
+      measured += shardTape.allocatedBytes
+      start += count
+    }
+    let estimate = estimatedTrainingMemory(
+      model: model, rows: rows, loss: loss,
+      options: TrainingOptions(epochs: 1, l2: 1e-4, shards: shards, threads: 2))
+    #expect(estimate >= measured, "estimate \(estimate) below the tapes' \(measured)")
+    #expect(
+      Double(estimate) <= 1.5 * Double(measured),
+      "estimate \(estimate) more than 1.5 × the tapes' \(measured)")
+  }
+
   @Test("shards split a full batch's recording over their tapes")
   func shards() {
     let model = MLP(inputSize: 4, layerSizes: [16, 1], activation: .tanh, seed: 1)
