@@ -126,11 +126,11 @@ public struct TrainingOptions: Sendable, Equatable {
   }
 
   /// The batch size of a data set of `count` examples.
-  func batchSize(count: Int) -> Int { Swift.min(batchSize ?? count, count) }
+  func effectiveBatchSize(count: Int) -> Int { Swift.min(batchSize ?? count, count) }
 
   /// The updates of one epoch over `count` examples.
   func updatesPerEpoch(count: Int) -> Int {
-    let size = batchSize(count: count)
+    let size = effectiveBatchSize(count: count)
     return (count + size - 1) / size
   }
 
@@ -286,7 +286,7 @@ public func train<O: Optimizer>(
   let tape = parameters[0].tape
   let block = ParameterBlock(parameters)
 
-  let batchSize = options.batchSize(count: data.count)
+  let batchSize = options.effectiveBatchSize(count: data.count)
   let shuffles = options.shuffle && batchSize < data.count
   // Resuming after epoch k: the run's state at the end of epoch k.
   let completed = options.completedEpochs

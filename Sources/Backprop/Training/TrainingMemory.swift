@@ -50,7 +50,7 @@ public func estimatedTrainingMemory(
   guard rows > 0 else { return 0 }
   let counts = RecordedCounts(model: model, loss: loss, l2: options.l2 > 0,
                               l2IncludesBiases: options.l2IncludesBiases)
-  let batch = options.batchSize(count: rows)
+  let batch = options.effectiveBatchSize(count: rows)
   let shardCount = Swift.max(1, Swift.min(options.shards, batch))
   let replayed = options.replay && batch == rows
   let width = model.outputSize
