@@ -76,6 +76,18 @@ public struct TrainingOptions: Sendable, Equatable {
   ///     // The same model with threads: 1, 2 or 8; faster with more cores.
   ///     let options = TrainingOptions(epochs: 100, shards: 8, threads: 2)
   public var threads: Int
+  /// Epochs of this run already done, 0 (the default) for a fresh run: to
+  /// resume a run after epoch k, pass the model and the optimiser as they
+  /// were after epoch k (from a checkpoint) and `completedEpochs: k`, with
+  /// every other option as in the original run. Training then runs epochs
+  /// k + 1 through ``epochs``, with the shuffles, epoch numbers, iteration
+  /// counts and stopping rule of the uninterrupted run, and gives the same
+  /// parameters and reports bit for bit. The optimiser's ``Optimizer/stepCount``
+  /// must be that of k epochs: k times the batches per epoch.
+  ///
+  ///     // Epochs 1–4 ran and were saved; run 5–10.
+  ///     let options = TrainingOptions(epochs: 10, batchSize: 8, seed: 7, completedEpochs: 4)
+  public var completedEpochs: Int
 
   /// Creates options.
   ///
@@ -93,10 +105,12 @@ public struct TrainingOptions: Sendable, Equatable {
   ///     every step; `true` by default.
   ///   - shards: The pieces each batch is cut into; 1 by default.
   ///   - threads: The threads that compute the shards; 1 by default.
+  ///   - completedEpochs: Epochs of this run already done, to resume it; 0
+  ///     by default.
   public init(
     epochs: Int, batchSize: Int? = nil, shuffle: Bool = true, seed: UInt64 = 0, l2: Double = 0,
     l2IncludesBiases: Bool = true, gradientNormTolerance: Double? = nil, replay: Bool = true,
-    shards: Int = 1, threads: Int = 1
+    shards: Int = 1, threads: Int = 1, completedEpochs: Int = 0
   ) {
     self.epochs = epochs
     self.batchSize = batchSize
@@ -108,6 +122,16 @@ public struct TrainingOptions: Sendable, Equatable {
     self.replay = replay
     self.shards = shards
     self.threads = threads
+    self.completedEpochs = completedEpochs
+  }
+
+  /// The batch size of a data set of `count` examples.
+  func effectiveBatchSize(count: Int) -> Int { Swift.min(batchSize ?? count, count) }
+
+  /// The updates of one epoch over `count` examples.
+  func updatesPerEpoch(count: Int) -> Int {
+    let size = effectiveBatchSize(count: count)
+    return (count + size - 1) / size
   }
 
   /// Checks the options against a data set's size.
@@ -127,6 +151,9 @@ public struct TrainingOptions: Sendable, Equatable {
           "needs shards ≥ 2: the shards of a batch are what runs in parallel; set shards "
           + "(8, say) and keep it, since the result depends on shards, never on threads")
     }
+    try requireHyperparameter(
+      "completed epochs", Double(completedEpochs), "must be from 0 to epochs (\(epochs))"
+    ) { $0 >= 0 && $0 <= Double(epochs) }
     try requireHyperparameter("l2", l2, "must be finite and ≥ 0") { $0 >= 0 }
     if let gradientNormTolerance {
       try requireHyperparameter(
@@ -171,6 +198,72 @@ public func train<O: Optimizer>(
   _ model: MLP, on data: Dataset, loss: Loss, optimizer: inout O,
   options: TrainingOptions, progress: (EpochReport) -> Void = { _ in }
 ) throws -> [EpochReport] {
+  try train(
+    model, on: data, loss: loss, optimizer: &optimizer, options: options,
+    afterEpoch: { report, _ in
+      progress(report)
+      return .continue
+    })
+}
+
+/// What ``train(_:on:loss:optimizer:options:afterEpoch:)`` does after an
+/// epoch: go on, or stop there.
+///
+///     let reports = try train(model, on: data, loss: .hinge, optimizer: &sgd,
+///                             options: TrainingOptions(epochs: 100)) { report, _ in
+///       report.loss < 0.01 ? .stop : .continue
+///     }
+public enum TrainingControl: Sendable, Equatable {
+  /// Run the next epoch (if there is one and the stopping rule allows it).
+  case `continue`
+  /// Stop now: the model and the optimiser stay exactly as at the end of
+  /// the epoch just reported.
+  case stop
+}
+
+/// Trains `model` on `data` like ``train(_:on:loss:optimizer:options:progress:)``,
+/// calling `afterEpoch` after each completed epoch with its report and the
+/// optimiser as it is then, so that the caller can save a checkpoint
+/// (`model.save(to:optimizer: optimizer.state, …)`) and stop cleanly.
+///
+/// The closure runs between epochs, when the model's parameters and the
+/// optimiser's state are exactly those after the epoch reported: a checkpoint
+/// saved there, resumed with ``TrainingOptions/completedEpochs`` set to the
+/// report's epoch, continues the run bit for bit. Returning
+/// ``TrainingControl/stop`` ends training there, leaving the model and
+/// `optimizer` in that state; an error the closure throws ends it the same
+/// way and is rethrown. A stop requested during an epoch (a flag set by a
+/// signal handler, say) takes effect when the epoch ends.
+///
+///     nonisolated(unsafe) var interrupted = false  // set by a SIGINT handler
+///     try train(model, on: data, loss: .meanSquaredError, optimizer: &adam,
+///               options: TrainingOptions(epochs: 100)) { report, adam in
+///       if report.epoch % 10 == 0 || interrupted {
+///         try model.save(to: "model.json", optimizer: adam.state,
+///                        metadata: ["epoch": String(report.epoch)])
+///       }
+///       return interrupted ? .stop : .continue
+///     }
+///
+/// - Parameters:
+///   - model: The network; its parameters are updated in place.
+///   - data: The training data.
+///   - loss: The loss; the batch loss is its mean over the batch.
+///   - optimizer: The optimiser, which must hold `model.parameters`.
+///   - options: Epochs, batch size, shuffling, L2, stopping rule, and the
+///     epochs already done when resuming.
+///   - afterEpoch: Called after each epoch with its report and the
+///     optimiser; returns whether to go on.
+/// - Returns: One report per epoch run, the last one the epoch stopped at.
+/// - Throws: ``TrainingError`` for invalid data or options (before any
+///   change), for a resumed optimiser whose step count does not match
+///   ``TrainingOptions/completedEpochs``, and for a non-finite step (the
+///   model keeps its last good parameters); whatever `afterEpoch` throws.
+@discardableResult
+public func train<O: Optimizer>(
+  _ model: MLP, on data: Dataset, loss: Loss, optimizer: inout O,
+  options: TrainingOptions, afterEpoch: (EpochReport, O) throws -> TrainingControl
+) throws -> [EpochReport] {
   guard data.featureCount == model.inputSize else {
     throw TrainingError.sizeMismatch(
       what: "features per row vs the model's inputs", expected: model.inputSize,
@@ -193,11 +286,27 @@ public func train<O: Optimizer>(
   let tape = parameters[0].tape
   let block = ParameterBlock(parameters)
 
-  let batchSize = Swift.min(options.batchSize ?? data.count, data.count)
+  let batchSize = options.effectiveBatchSize(count: data.count)
+  let shuffles = options.shuffle && batchSize < data.count
+  // Resuming after epoch k: the run's state at the end of epoch k.
+  let completed = options.completedEpochs
+  var iterations = completed * options.updatesPerEpoch(count: data.count)
+  if completed > 0 && optimizer.stepCount != iterations {
+    throw TrainingError.sizeMismatch(
+      what:
+        "the optimiser's step count vs the updates of the \(completed) completed epochs "
+        + "(resume with the optimiser state saved after epoch \(completed))",
+      expected: iterations, actual: optimizer.stepCount)
+  }
   var order = Array(0..<data.count)  // full batch or no shuffling: in order
   var generator = SeededGenerator(seed: options.seed)
+  if shuffles {
+    // The generator as it was after epoch k: the same draws, discarded.
+    for _ in 0..<completed {
+      order = Dataset.permutation(count: data.count, using: &generator)
+    }
+  }
   var reports: [EpochReport] = []
-  var iterations = 0
   // Buffers reused at every step: the batch's outputs and the gradient.
   let width = model.outputSize
   var outputs = Array(repeating: 0.0, count: batchSize * width)
@@ -214,8 +323,8 @@ public func train<O: Optimizer>(
   }
 
   func trainEpochs(_ batches: BatchGradient) throws -> [EpochReport] {
-    for epoch in 1...options.epochs {
-      if options.shuffle && batchSize < data.count {
+    for epoch in (completed + 1)..<(options.epochs + 1) {
+      if shuffles {
         // The package's own Fisher–Yates, not `shuffle(using:)`, whose
         // algorithm is the standard library's to change: a seed gives the same
         // batches on every platform and Swift version.
@@ -268,7 +377,7 @@ public func train<O: Optimizer>(
         layerGradientNorms: normSums.map { $0 / Double(Swift.max(1, updates)) },
         gradientNorm: lastNorm)
       reports.append(report)
-      progress(report)
+      if try afterEpoch(report, optimizer) == .stop { break }
       if let tolerance = options.gradientNormTolerance, lastNorm <= tolerance { break }
     }
     return reports
