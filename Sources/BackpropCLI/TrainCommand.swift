@@ -6,7 +6,14 @@ enum TrainCommand {
   static let allowed: Set<String> = [
     "--data", "--target", "--layers", "--activation", "--loss", "--optimizer",
     "--learning-rate", "--epochs", "--batch-size", "--seed", "--l2", "--test-fraction",
-    "--save", "--standardize", "--shards", "--threads",
+    "--save", "--standardize", "--shards", "--threads", "--checkpoint-every", "--resume",
+  ]
+
+  /// What a resumed run may still be told: where to save, how often, with
+  /// how many threads, for how many epochs in all, and where its data file
+  /// is now. Everything else is the run's own (it decides the result).
+  static let resumable: Set<String> = [
+    "--resume", "--save", "--checkpoint-every", "--threads", "--epochs", "--data",
   ]
 
   /// Everything `train` was asked to do, checked before any file is read.
@@ -27,6 +34,27 @@ enum TrainCommand {
     var shards: Int
     var threads: Int
     var savePath: String?
+    var checkpointEvery: Int?
+    var resumePath: String?
+  }
+
+  /// The settings that decide a run's result, saved in its checkpoints (as
+  /// JSON under the metadata key `run`) so that `--resume` continues it.
+  struct Run: Codable, Equatable {
+    var data: String
+    var target: String
+    var layers: [Int]
+    var activation: String
+    var loss: String?
+    var optimizer: String
+    var learningRate: Double?
+    var epochs: Int
+    var batchSize: Int?
+    var seed: UInt64
+    var l2: Double
+    var testFraction: Double
+    var standardize: Bool
+    var shards: Int
   }
 
   static let activationNames = ["linear", "step", "sigmoid", "tanh", "relu", "leakyReLU", "elu", "softplus"]
@@ -37,6 +65,25 @@ enum TrainCommand {
   /// data is read, however big the file.
   static func settings(_ arguments: [String]) throws -> Settings {
     let o = try Options(arguments, command: "train", allowed: allowed)
+    if o["--resume"] != nil {
+      let resumePath = try o.required("--resume", "FILE.json (a checkpoint of the run)")
+      if let fixed = o.values.keys.sorted().first(where: { !resumable.contains($0) }) {
+        throw o.mistake(
+          fixed, o[fixed] ?? "",
+          "a resumed run keeps the settings it started with; with --resume give only "
+            + resumable.subtracting(["--resume"]).sorted().joined(separator: ", "))
+      }
+      var settings = try Settings(
+        path: o["--data"] ?? "", targetText: "", layers: [], activation: .relu, loss: nil,
+        optimizer: "", learningRate: nil,
+        epochs: o["--epochs"] == nil ? 0 : o.integer("--epochs", default: 0, in: 1...1_000_000_000),
+        batchSize: nil, seed: 0, l2: 0, testFraction: 0, standardize: true, shards: 8,
+        threads: o.integer("--threads", default: 1, in: 1...256), savePath: nil,
+        checkpointEvery: nil, resumePath: resumePath)
+      settings.savePath = try o["--save"].map { _ in try o.required("--save", "FILE.json") }
+      settings.checkpointEvery = try checkpointEvery(o, saving: settings.savePath != nil)
+      return settings
+    }
     let path = try o.required("--data", "FILE.csv")
     let targetText = try o.required("--target", "COLUMN (a name, a position from 1, or last)")
     if let n = Int(targetText), n < 1 {
@@ -85,11 +132,95 @@ enum TrainCommand {
       path: path, targetText: targetText, layers: layers, activation: activation, loss: loss,
       optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,
       seed: seed, l2: l2, testFraction: testFraction, standardize: standardize, shards: shards,
-      threads: threads, savePath: savePath)
+      threads: threads, savePath: savePath,
+      checkpointEvery: try checkpointEvery(o, saving: savePath != nil), resumePath: nil)
+  }
+
+  /// `--checkpoint-every N`: a save every N epochs, which needs `--save`.
+  static func checkpointEvery(_ o: Options, saving: Bool) throws -> Int? {
+    guard let text = o["--checkpoint-every"] else { return nil }
+    let n = try o.integer("--checkpoint-every", default: 1, in: 1...1_000_000_000)
+    guard saving else {
+      throw o.mistake("--checkpoint-every", text, "needs --save FILE.json, where the checkpoints go")
+    }
+    return n
+  }
+
+  /// The settings of the run a checkpoint was saved from, with what the
+  /// command line may still change.
+  static func resumed(_ s: Settings, from checkpoint: Checkpoint, path: String) throws -> (Settings, Int) {
+    guard let json = checkpoint.metadata["run"],
+      let run = try? JSONDecoder().decode(Run.self, from: Data(json.utf8)),
+      let activation = Activation(parsing: run.activation)
+    else {
+      throw DataProblem(
+        description:
+          "\(path) has no run settings to resume (it was not saved by `backprop train` with "
+          + "checkpoints); train again with --save")
+    }
+    guard checkpoint.optimizer != nil else {
+      throw DataProblem(description: "\(path) has no optimiser state to resume from")
+    }
+    guard let epoch = checkpoint.metadata["epoch"].flatMap({ Int($0) }), epoch >= 0 else {
+      throw DataProblem(description: "\(path) does not say how many epochs it completed")
+    }
+    var r = s
+    // Saving goes on where it went (the checkpoint resumed), as often.
+    if r.savePath == nil { r.savePath = path }
+    if r.checkpointEvery == nil {
+      r.checkpointEvery = checkpoint.metadata["checkpointEvery"].flatMap { Int($0) }
+    }
+    r.path = s.path.isEmpty ? run.data : s.path
+    r.targetText = run.target
+    r.layers = run.layers
+    r.activation = activation
+    r.loss = try run.loss.map {
+      guard let loss = Loss(parsing: $0) else {
+        throw DataProblem(description: "\(path): unknown loss '\($0)' in its run settings")
+      }
+      return loss
+    }
+    r.optimizer = run.optimizer
+    r.learningRate = run.learningRate
+    if s.epochs == 0 { r.epochs = run.epochs }
+    r.batchSize = run.batchSize
+    r.seed = run.seed
+    r.l2 = run.l2
+    r.testFraction = run.testFraction
+    r.standardize = run.standardize
+    r.shards = run.shards
+    if r.threads > 1 && r.shards == 1 {
+      throw UsageError(description: "train: --threads '\(r.threads)' is not allowed: the run resumed has 1 shard")
+    }
+    guard epoch <= r.epochs else {
+      throw UsageError(
+        description:
+          "train: --epochs '\(r.epochs)' is not allowed: \(path) has already completed \(epoch) epochs")
+    }
+    return (r, epoch)
+  }
+
+  /// The run settings saved with each checkpoint.
+  static func runSettings(_ s: Settings) throws -> String {
+    let run = Run(
+      data: s.path, target: s.targetText, layers: s.layers, activation: s.activation.description,
+      loss: s.loss?.description, optimizer: s.optimizer, learningRate: s.learningRate,
+      epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, l2: s.l2,
+      testFraction: s.testFraction, standardize: s.standardize, shards: s.shards)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(run), as: UTF8.self)
   }
 
   static func run(_ arguments: [String]) throws {
-    let s = try settings(arguments)
+    var s = try settings(arguments)
+    var checkpoint: Checkpoint? = nil
+    var completedEpochs = 0
+    if let resumePath = s.resumePath {
+      let loaded = try Checkpoint.load(from: resumePath)
+      (s, completedEpochs) = try resumed(s, from: loaded, path: resumePath)
+      checkpoint = loaded
+    }
     var data = try Dataset.loadCSV(from: s.path, target: targetColumn(s.targetText))
     let loss = try s.loss ?? chooseLoss(for: data)
     if loss == .hinge, Set(data.labels).isSubset(of: [0, 1]) { data = try data.signedLabels() }
@@ -107,19 +238,58 @@ enum TrainCommand {
     }
 
     let outputSize = try outputCount(for: loss, data: data, target: s.targetText)
-    let model = MLP(
-      inputSize: train.featureCount, layerSizes: s.layers + [outputSize], activation: s.activation,
-      initialization: s.activation == .relu ? .he : .glorot, using: &generator)
+    let model: MLP
+    if let checkpoint {
+      model = try checkpoint.makeModel()
+      guard model.inputSize == train.featureCount, model.outputSize == outputSize else {
+        throw DataProblem(
+          description:
+            "\(s.path) does not fit the run in \(s.resumePath ?? ""): the model takes "
+            + "\(model.inputSize) inputs and gives \(model.outputSize) outputs, the data has "
+            + "\(train.featureCount) features and needs \(outputSize) outputs")
+      }
+    } else {
+      model = MLP(
+        inputSize: train.featureCount, layerSizes: s.layers + [outputSize], activation: s.activation,
+        initialization: s.activation == .relu ? .he : .glorot, using: &generator)
+    }
     var optimizer = try makeOptimizer(
       s.optimizer, parameters: model.parameters, learningRate: s.learningRate)
+    if let state = checkpoint?.optimizer { try optimizer.restore(from: state) }
 
-    say("training \(model) on \(train.count) rows of \(s.path), loss \(loss), optimizer \(optimizer.name)")
     let epochs = s.epochs
-    let every = Swift.max(1, epochs / 20)
     let trainingOptions = TrainingOptions(
       epochs: epochs, batchSize: s.batchSize, seed: s.seed, l2: s.l2, shards: s.shards,
-      threads: s.threads)
-    let history = try optimizer.train(model, on: train, loss: loss, options: trainingOptions) { r in
+      threads: s.threads, completedEpochs: completedEpochs)
+    if s.batchSize == nil {
+      try checkMemory(model: model, rows: train.count, loss: loss, options: trainingOptions)
+    }
+
+    var metadata = ["loss": loss.description, "target": s.targetText, "data": s.path]
+    if let names = data.classNames { metadata["classNames"] = try encodeNames(names) }
+    if loss == .hinge { metadata["labels"] = "signed" }
+    metadata["run"] = try runSettings(s)
+    if let n = s.checkpointEvery { metadata["checkpointEvery"] = String(n) }
+    /// Saves the model after `epoch` (atomically: the old file stays whole
+    /// until the new one is).
+    func save(after epoch: Int, _ state: OptimizerState) throws {
+      guard let savePath = s.savePath else { return }
+      var withEpoch = metadata
+      withEpoch["epoch"] = String(epoch)
+      try model.save(to: savePath, optimizer: state, metadata: withEpoch, scaling: standardizer)
+    }
+
+    if completedEpochs > 0 {
+      say("resuming \(s.resumePath ?? "") after epoch \(completedEpochs) of \(epochs)")
+    }
+    say("training \(model) on \(train.count) rows of \(s.path), loss \(loss), optimizer \(optimizer.name)")
+    if let savePath = s.savePath {
+      catchInterrupts(message: "stopping after this epoch, which will be saved to \(savePath)")
+    }
+    let every = Swift.max(1, epochs / 20)
+    var stoppedAfter: Int? = nil
+    let history = try optimizer.train(model, on: train, loss: loss, options: trainingOptions) {
+      r, state in
       let accuracy = r.accuracy.map { String(format: "  accuracy %5.1f%%", 100 * $0) } ?? ""
       let line = "  epoch \(r.epoch)/\(epochs)  loss \(formatNumber(r.loss))" + accuracy
       if r.epoch == 1 || r.epoch % every == 0 || r.epoch == epochs {
@@ -128,6 +298,23 @@ enum TrainCommand {
       } else {
         sayLive(line)
       }
+      if interruptRequested.load(ordering: .relaxed) || simulatedInterrupt == r.epoch {
+        if s.savePath != nil {
+          try save(after: r.epoch, state)
+          stoppedAfter = r.epoch
+          return .stop
+        }
+      }
+      if let n = s.checkpointEvery, r.epoch % n == 0, r.epoch < epochs {
+        try save(after: r.epoch, state)
+      }
+      return .continue
+    }
+    if let stoppedAfter, let savePath = s.savePath {
+      if stdoutIsTerminal { sayLive("", done: true) }
+      say("interrupted after epoch \(stoppedAfter) of \(epochs); saved \(savePath)")
+      say("continue with: backprop train --resume \(savePath)")
+      exit(130)
     }
     if let last = history.last {
       let accuracy = last.accuracy.map { String(format: ", training accuracy %.1f%%", 100 * $0) } ?? ""
@@ -143,14 +330,28 @@ enum TrainCommand {
       }
     }
     if let savePath = s.savePath {
-      var metadata = ["loss": loss.description, "target": s.targetText, "data": s.path]
-      if let names = data.classNames { metadata["classNames"] = try encodeNames(names) }
-      if loss == .hinge { metadata["labels"] = "signed" }
-      try model.save(
-        to: savePath, optimizer: optimizer.state, metadata: metadata, scaling: standardizer)
+      try save(after: history.last?.epoch ?? completedEpochs, optimizer.state)
       say("saved \(savePath)")
     }
   }
+
+  /// Refuses full-batch training whose tapes would need more than half the
+  /// machine's memory (estimated before training), suggesting mini-batches.
+  static func checkMemory(model: MLP, rows: Int, loss: Loss, options: TrainingOptions) throws {
+    let need = estimatedTrainingMemory(model: model, rows: rows, loss: loss, options: options)
+    let have = physicalMemoryBytes()
+    guard have > 0, need > have / 2 else { return }
+    let gigabytes = { (bytes: Int) in String(format: "%.1f GB", Double(bytes) / 1e9) }
+    throw DataProblem(
+      description:
+        "full-batch training on \(rows) rows would need about \(gigabytes(need)), more than half "
+        + "of this machine's \(gigabytes(have)); train in mini-batches, e.g. --batch-size 256")
+  }
+
+  /// A Ctrl-C simulated after this epoch (`BACKPROP_INTERRUPT_AFTER_EPOCH`),
+  /// so that tests can interrupt a run at a known point.
+  static let simulatedInterrupt: Int? = ProcessInfo.processInfo
+    .environment["BACKPROP_INTERRUPT_AFTER_EPOCH"].flatMap { Int($0) }
 
   /// A name, a position counted from 1, or `last`.
   static func targetColumn(_ text: String) -> TargetColumn {
@@ -225,23 +426,50 @@ enum AnyOptimizer {
     }
   }
 
+  mutating func restore(from state: OptimizerState) throws {
+    switch self {
+    case .sgd(var o):
+      try o.restore(from: state)
+      self = .sgd(o)
+    case .adagrad(var o):
+      try o.restore(from: state)
+      self = .adagrad(o)
+    case .adam(var o):
+      try o.restore(from: state)
+      self = .adam(o)
+    case .adamW(var o):
+      try o.restore(from: state)
+      self = .adamW(o)
+    }
+  }
+
+  /// Trains, calling `afterEpoch` with each epoch's report and the
+  /// optimiser's state then.
   mutating func train(
     _ model: MLP, on data: Dataset, loss: Loss, options: TrainingOptions,
-    progress: (EpochReport) -> Void
+    afterEpoch: (EpochReport, OptimizerState) throws -> TrainingControl
   ) throws -> [EpochReport] {
     switch self {
     case .sgd(var o):
       defer { self = .sgd(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options, progress: progress)
+      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
+        try afterEpoch($0, $1.state)
+      }
     case .adagrad(var o):
       defer { self = .adagrad(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options, progress: progress)
+      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
+        try afterEpoch($0, $1.state)
+      }
     case .adam(var o):
       defer { self = .adam(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options, progress: progress)
+      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
+        try afterEpoch($0, $1.state)
+      }
     case .adamW(var o):
       defer { self = .adamW(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options, progress: progress)
+      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
+        try afterEpoch($0, $1.state)
+      }
     }
   }
 }

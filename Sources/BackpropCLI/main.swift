@@ -31,7 +31,12 @@ let usage = """
                       --shards 8             pieces of each batch's gradient; the
                                              result depends on it, never on --threads
                       --threads 1            threads computing the pieces
-                      --save model.json
+                      --save model.json      (atomic; --checkpoint-every N saves
+                                             every N epochs, and Ctrl-C saves the
+                                             last completed epoch and exits 130)
+                      --resume model.json    continue an interrupted run with its
+                                             own settings, to the same result
+                    options may also be written --name=value
     predict --model model.json --data FILE.csv [--target COLUMN]
                     one prediction per row on stdout; with a target column,
                     the accuracy or mean squared error on stderr
