@@ -13,6 +13,7 @@ enum CSVBenchmark {
   static let featureCount = 10
 
   static func run(rows: Int) throws {
+    guard rows >= 1 else { throw UsageError(description: "--rows must be at least 1") }
     print("Backprop CSV benchmark: Dataset.loadCSV on \(rows) rows of \(featureCount) features and a target (build with -c release)")
     let folder = FileManager.default.temporaryDirectory
       .appendingPathComponent("backprop-bench-csv-\(getpid())")
