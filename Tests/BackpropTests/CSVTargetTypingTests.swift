@@ -221,4 +221,13 @@ struct CSVTargetTypingTests {
     let plain = try Dataset(features: [[1], [2]], labels: [100, 107])
     #expect(plain.targetTyping == nil && plain.classCount == 108)
   }
+
+  @Test func docCommentExamplesPrintWhatTheySay() throws {
+    let labels = try Dataset.parseCSV("x,y\n1,0\n2,1\n3,2\n", target: .last)
+    #expect(
+      labels.targetTyping?.reason
+        == "target 'y': classes — 3 distinct whole numbers from 0 to 2, used as class indices 0…2")
+    let measured = try Dataset.parseCSV("x,y\n1,25\n2,346\n3,100\n", target: .last)
+    #expect(measured.targetTyping?.kind == .regression && measured.classCount == nil)
+  }
 }

@@ -325,4 +325,19 @@ struct CSVTests {
       try Dataset.loadCSV(from: path, target: .last)
     }
   }
+
+  @Test func featuresFileWithAndWithoutHeader() throws {
+    let named = try withTemporaryCSV("a,b\n1,2\n\"3\",4.5\n") { try Dataset.loadCSVFeatures(from: $0) }
+    #expect(named.features == [[1, 2], [3, 4.5]])
+    #expect(named.columnNames == ["a", "b"])
+    let plain = try withTemporaryCSV("1,2\n3,4\n") { try Dataset.loadCSVFeatures(from: $0) }
+    #expect(plain.features == [[1, 2], [3, 4]] && plain.columnNames == nil)
+    try withTemporaryCSV("a,b\n1,2\n3,x\n") { path in
+      let error = try #require(throws: CSVError.self) { try Dataset.loadCSVFeatures(from: path) }
+      #expect(
+        error
+          == CSVError(
+            file: path, line: 3, column: 3, value: "x", reason: #"not a number (column 2, "b")"#))
+    }
+  }
 }

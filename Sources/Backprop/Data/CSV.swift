@@ -49,7 +49,7 @@ public struct CSVError: Error, Equatable, CustomStringConvertible {
   }
 
   /// The path of the file, or the name given to
-  /// ``Dataset/parseCSV(_:file:target:hasHeader:separator:)``.
+  /// ``Dataset/parseCSV(_:file:target:hasHeader:separator:task:)``.
   public var file: String
   /// The line, from 1; 0 for the whole file.
   public var line: Int
