@@ -98,4 +98,19 @@ struct CSVChunkTests {
       #expect(parsed?.bitPattern == Double(text)?.bitPattern, "\(text)")
     }
   }
+
+  @Test func systemErrorsBecomeKinds() {
+    // The permission case cannot be produced as root (the tests may run as
+    // root), so the mapping from the system's error codes is checked here.
+    #expect(CSVFile.openError("p.csv", EACCES).kind == .permissionDenied)
+    #expect(CSVFile.openError("p.csv", EACCES).description == "p.csv: permission denied: this user may not read the file")
+    #expect(CSVFile.openError("p.csv", EPERM).kind == .permissionDenied)
+    #expect(CSVFile.openError("p.csv", ENOENT).kind == .fileNotFound)
+    #expect(CSVFile.openError("p.csv", ENOTDIR).kind == .fileNotFound)
+    #expect(CSVFile.openError("p.csv", EISDIR).kind == .isDirectory)
+    #expect(CSVFile.readError("p.csv", EISDIR).kind == .isDirectory)
+    let other = CSVFile.readError("p.csv", EIO)
+    #expect(other.kind == .unreadable)
+    #expect(other.description == "p.csv: cannot read the file: \(String(cString: strerror(EIO)))")
+  }
 }
