@@ -47,6 +47,8 @@ let usage = """
     bench mlp       time micrograd's demo workload, engine vs hand-written
     bench scale     the chain at 10^3 … 10^7 nodes: cost per node in steady state
     bench phases    the 10^6-node chain's forward and backward timed apart
+    bench csv [--rows 1000000]
+                    load a generated CSV file: time, peak memory over file size
     help            print this message
   """
 
@@ -90,8 +92,9 @@ func runCommand(_ arguments: [String]) throws {
       EngineBenchmark.scale(runs: runs)
     case "phases":
       EngineBenchmark.chainPhases()
+    case "csv": try CSVBenchmark.run(rows: try integerOption("--rows", in: Array(rest.dropFirst()), default: 1_000_000))
     default:
-      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, scale, phases")
+      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, scale, phases, csv")
     }
   default:
     throw UsageError(description: "unknown command '\(command)'", showsUsage: true)

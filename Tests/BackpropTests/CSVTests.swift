@@ -242,12 +242,15 @@ struct CSVTests {
       name: "target name without a header", text: "x,y\n1,2\n", target: .name("y"),
       hasHeader: false,
       line: 1, column: 0, value: "y", reason: "no header row to find the target column in"),
+    // Columns in messages count from 1; `.index` counts from 0 and says so.
     CSVErrorCase(
       name: "target index out of range", text: "x,y\n1,2\n", target: .index(2),
-      line: 1, column: 0, value: "2", reason: "target column index out of range 0..<2"),
+      line: 1, column: 0, value: "",
+      reason: "target column .index(2) is column 3, but the first row has only 2 columns"),
     CSVErrorCase(
       name: "negative target index", text: "x,y\n1,2\n", target: .index(-1),
-      line: 1, column: 0, value: "-1", reason: "target column index out of range 0..<2"),
+      line: 1, column: 0, value: "",
+      reason: "target column .index(-1) is before the first column (.index counts from 0)"),
     CSVErrorCase(
       name: "target is the only column", text: "y\n1\n",
       line: 1, column: 0, value: "y", reason: "no feature columns: the target is the only column"),
@@ -310,24 +313,31 @@ struct CSVTests {
     }
   }
 
-  @Test func missingFileCannotBeRead() throws {
+  // A missing file and a file that is not UTF-8 once both said "cannot read
+  // file"; CSVFileErrorTests checks what each says now.
+  @Test func missingFileSaysSo() throws {
     let path = FileManager.default.temporaryDirectory
       .appendingPathComponent("backprop-missing-\(UUID().uuidString).csv").path
     #expect(
-      throws: CSVError(file: path, line: 0, column: 0, value: "", reason: "cannot read file")
+      throws: CSVError(
+        file: path, line: 0, column: 0, value: "", reason: "no such file", kind: .fileNotFound)
     ) {
       try Dataset.loadCSV(from: path, target: .last)
     }
   }
 
-  @Test func invalidUTF8CannotBeRead() throws {
-    let url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("backprop-latin1-\(UUID().uuidString).csv")
-    try Data([0x78, 0x2C, 0x79, 0x0A, 0x31, 0x2C, 0xFF, 0x0A]).write(to: url)
-    defer { try? FileManager.default.removeItem(at: url) }
-    let error = try #require(throws: CSVError.self) {
-      try Dataset.loadCSV(from: url.path, target: .last)
+  @Test func featuresFileWithAndWithoutHeader() throws {
+    let named = try withTemporaryCSV("a,b\n1,2\n\"3\",4.5\n") { try Dataset.loadCSVFeatures(from: $0) }
+    #expect(named.features == [[1, 2], [3, 4.5]])
+    #expect(named.columnNames == ["a", "b"])
+    let plain = try withTemporaryCSV("1,2\n3,4\n") { try Dataset.loadCSVFeatures(from: $0) }
+    #expect(plain.features == [[1, 2], [3, 4]] && plain.columnNames == nil)
+    try withTemporaryCSV("a,b\n1,2\n3,x\n") { path in
+      let error = try #require(throws: CSVError.self) { try Dataset.loadCSVFeatures(from: path) }
+      #expect(
+        error
+          == CSVError(
+            file: path, line: 3, column: 3, value: "x", reason: #"not a number (column 2, "b")"#))
     }
-    #expect(error.reason == "cannot read file")
   }
 }

@@ -5,7 +5,9 @@
 extension Dataset {
   /// The number of classes when the targets are class indices: the largest
   /// label + 1, or `nil` unless there is one target per row and every label
-  /// is a non-negative integer (below 2⁵³).
+  /// is a non-negative integer (below 2⁵³); `nil` too when a CSV file's
+  /// target was read as regression targets (``targetTyping``), whole
+  /// numbers or not.
   ///
   /// It is read from the labels present, so a subset that lacks the last
   /// class reports fewer classes; ``classNames``, when set, counts them all.
@@ -14,7 +16,7 @@ extension Dataset {
   ///     print(data.classCount ?? 0)
   ///     // Prints "3"
   public var classCount: Int? {
-    guard targetCount == 1 else { return nil }
+    guard targetCount == 1, targetTyping?.kind != .regression else { return nil }
     var largest = 0.0
     for target in targets {
       let label = target[0]
@@ -127,7 +129,7 @@ extension Dataset {
       vector[Int(label)] = 1
       encoded.append(vector)
     }
-    return Dataset(unchecked: features, encoded, classNames)
+    return Dataset(unchecked: features, encoded, classNames, targetTyping: targetTyping)
   }
 
   /// The data set with binary labels 0/1 mapped to −1/+1, the targets the
@@ -155,7 +157,7 @@ extension Dataset {
       default: throw TrainingError.labelOutOfRange(row: row, label: target[0], classCount: 2)
       }
     }
-    return Dataset(unchecked: features, signed, classNames)
+    return Dataset(unchecked: features, signed, classNames, targetTyping: targetTyping)
   }
 
   // MARK: - Helpers
@@ -347,7 +349,9 @@ public struct Standardizer: Sendable, Equatable, Codable {
   /// - Precondition: `data.featureCount == mean.count`.
   /// - Complexity: O(*n*·*d*) for *n* rows of *d* features.
   public func callAsFunction(_ data: Dataset) -> Dataset {
-    Dataset(unchecked: data.features.map { self($0) }, data.targets, data.classNames)
+    Dataset(
+      unchecked: data.features.map { self($0) }, data.targets, data.classNames,
+      targetTyping: data.targetTyping)
   }
 
   private enum CodingKeys: String, CodingKey {

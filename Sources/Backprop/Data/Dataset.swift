@@ -16,8 +16,17 @@ public struct Dataset: Sendable, Equatable {
   /// One target vector per example.
   public let targets: [[Double]]
   /// The names of the classes when the labels were read as names (class
-  /// index i is `classNames[i]`), else `nil`.
+  /// index i is `classNames[i]`), else `nil`. A CSV target of labels 1…K
+  /// has the names "1"…"K" for its class indices 0…K−1.
   public let classNames: [String]?
+  /// How a CSV file's target column was read (classes or regression) and
+  /// why; `nil` for a data set not read from CSV. Kept by ``rows(_:)``,
+  /// splits, shuffles and the other transforms.
+  ///
+  ///     let data = try Dataset.parseCSV("x,y\n1,25\n2,346\n3,100\n", target: .last)
+  ///     print(data.targetTyping?.kind == .regression, data.classCount == nil)
+  ///     // Prints "true true"
+  public let targetTyping: TargetTyping?
 
   /// Creates a data set, checking it.
   ///
@@ -62,6 +71,7 @@ public struct Dataset: Sendable, Equatable {
     self.features = features
     self.targets = targets
     self.classNames = classNames
+    targetTyping = nil
   }
 
   /// Creates a data set with one number per row as its target.
@@ -102,13 +112,17 @@ public struct Dataset: Sendable, Equatable {
       t.append(targets[i])
     }
     require(!f.isEmpty, "Backprop: a batch needs at least one row")
-    return Dataset(unchecked: f, t, classNames)
+    return Dataset(unchecked: f, t, classNames, targetTyping: targetTyping)
   }
 
   /// A data set made of rows already checked.
-  init(unchecked features: [[Double]], _ targets: [[Double]], _ classNames: [String]?) {
+  init(
+    unchecked features: [[Double]], _ targets: [[Double]], _ classNames: [String]?,
+    targetTyping: TargetTyping? = nil
+  ) {
     self.features = features
     self.targets = targets
     self.classNames = classNames
+    self.targetTyping = targetTyping
   }
 }
