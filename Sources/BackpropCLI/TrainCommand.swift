@@ -6,7 +6,7 @@ enum TrainCommand {
   static let allowed: Set<String> = [
     "--data", "--target", "--layers", "--activation", "--loss", "--optimizer",
     "--learning-rate", "--epochs", "--batch-size", "--seed", "--l2", "--test-fraction",
-    "--save", "--standardize", "--shards", "--threads", "--checkpoint-every", "--resume",
+    "--save", "--standardize", "--shards", "--threads", "--checkpoint-every", "--resume", "--task",
   ]
 
   /// What a resumed run may still be told: where to save, how often, with
@@ -36,6 +36,7 @@ enum TrainCommand {
     var savePath: String?
     var checkpointEvery: Int?
     var resumePath: String?
+    var task: TargetTask = .automatic
   }
 
   /// The settings that decide a run's result, saved in its checkpoints (as
@@ -55,6 +56,9 @@ enum TrainCommand {
     var testFraction: Double
     var standardize: Bool
     var shards: Int
+    /// `classify`, `regress` or `auto` (absent in checkpoints from before
+    /// `--task`: `auto`).
+    var task: String?
   }
 
   static let activationNames = ["linear", "step", "sigmoid", "tanh", "relu", "leakyReLU", "elu", "softplus"]
@@ -128,12 +132,35 @@ enum TrainCommand {
     }
     var savePath: String? = nil
     if o["--save"] != nil { savePath = try o.required("--save", "FILE.json") }
-    return Settings(
+    let task = try taskNamed(o.choice("--task", default: "auto", from: ["auto", "classify", "regress"]))
+    if task == .regression, let loss, [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge].contains(loss) {
+      throw o.mistake("--task", o["--task"] ?? "", "regress does not go with --loss \(loss), which classifies")
+    }
+    var settings = Settings(
       path: path, targetText: targetText, layers: layers, activation: activation, loss: loss,
       optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,
       seed: seed, l2: l2, testFraction: testFraction, standardize: standardize, shards: shards,
       threads: threads, savePath: savePath,
       checkpointEvery: try checkpointEvery(o, saving: savePath != nil), resumePath: nil)
+    settings.task = task
+    return settings
+  }
+
+  /// `auto`, `classify` or `regress` as the CSV loader's task.
+  static func taskNamed(_ name: String?) -> TargetTask {
+    switch name {
+    case "classify": .classification
+    case "regress": .regression
+    default: .automatic
+    }
+  }
+
+  static func taskName(_ task: TargetTask) -> String {
+    switch task {
+    case .classification: "classify"
+    case .regression: "regress"
+    case .automatic: "auto"
+    }
   }
 
   /// `--checkpoint-every N`: a save every N epochs, which needs `--save`.
@@ -189,6 +216,7 @@ enum TrainCommand {
     r.testFraction = run.testFraction
     r.standardize = run.standardize
     r.shards = run.shards
+    r.task = taskNamed(run.task)
     if r.threads > 1 && r.shards == 1 {
       throw UsageError(description: "train: --threads '\(r.threads)' is not allowed: the run resumed has 1 shard")
     }
@@ -206,7 +234,8 @@ enum TrainCommand {
       data: s.path, target: s.targetText, layers: s.layers, activation: s.activation.description,
       loss: s.loss?.description, optimizer: s.optimizer, learningRate: s.learningRate,
       epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, l2: s.l2,
-      testFraction: s.testFraction, standardize: s.standardize, shards: s.shards)
+      testFraction: s.testFraction, standardize: s.standardize, shards: s.shards,
+      task: taskName(s.task))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     return String(decoding: try encoder.encode(run), as: UTF8.self)
@@ -221,7 +250,10 @@ enum TrainCommand {
       (s, completedEpochs) = try resumed(s, from: loaded, path: resumePath)
       checkpoint = loaded
     }
-    var data = try Dataset.loadCSV(from: s.path, target: targetColumn(s.targetText))
+    var data = try Dataset.loadCSV(from: s.path, target: targetColumn(s.targetText), task: s.task)
+    if let typing = data.targetTyping {
+      say(typing.wasAsked ? typing.reason : typing.reason + " (--task classify|regress, or --loss, to choose)")
+    }
     let loss = try s.loss ?? chooseLoss(for: data)
     if loss == .hinge, Set(data.labels).isSubset(of: [0, 1]) { data = try data.signedLabels() }
 

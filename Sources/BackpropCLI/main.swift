@@ -21,6 +21,9 @@ let usage = """
                       --layers 16,16         hidden layer widths
                       --activation relu      linear step sigmoid tanh relu
                                              leakyReLU elu softplus
+                      --task auto            classify or regress: what the target
+                                             is (auto: classes when it holds names,
+                                             or few whole numbers from 0 or 1)
                       --loss LOSS            mse half-mse sse bce bce-logits
                                              cross-entropy hinge (default: from
                                              the target column)
