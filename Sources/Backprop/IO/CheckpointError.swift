@@ -58,7 +58,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
       "checkpoint \(path) is corrupted: \(reason)"
     case .unsupportedVersion(let path, let found):
       "checkpoint \(path) has format version \(found); this version of Backprop reads "
-        + "version \(Checkpoint.currentFormatVersion)"
+        + "versions \(Checkpoint.readableFormatVersions.lowerBound) to "
+        + "\(Checkpoint.readableFormatVersions.upperBound)"
     case .unwritable(let path, let reason):
       "cannot write checkpoint \(path): \(reason)"
     case .notAFile(let path, let kind):

@@ -36,6 +36,11 @@ enum AtomicFile {
     var existing: stat?
   }
 
+  /// A step of a write, for tests that make one fail.
+  enum Step: Sendable {
+    case write, permissions, flush, close, rename
+  }
+
   /// How long an old-style temporary file (`.NAME.UUID.tmp`, written by
   /// versions that did not record the process) must be untouched before it
   /// counts as a leftover.
@@ -82,7 +87,7 @@ enum AtomicFile {
         throw .readOnly(path: path, mode: Int(status.st_mode & 0o7777))
       }
       existing = status
-    } else if errno != ENOENT {
+    } else if errno != ENOENT, errno != ENOTDIR {  // the folder checks below explain those
       throw .unwritable(path: path, reason: lastError())
     }
     let directory = folder(of: target)
@@ -104,9 +109,17 @@ enum AtomicFile {
   /// replaced file's permissions, flushes it and renames it over the
   /// destination; removes the temporary file on every failure, then removes
   /// the leftovers of earlier interrupted saves.
+  ///
+  /// `failing` makes that step fail as if the system had returned `EIO`:
+  /// for tests of the clean-up.
   static func write(
-    _ data: Data, to path: String, replacingReadOnly: Bool
+    _ data: Data, to path: String, replacingReadOnly: Bool, failing: Step? = nil
   ) throws(CheckpointError) -> CheckpointSaveResult {
+    func injected(_ step: Step) -> Bool {
+      guard step == failing else { return false }
+      errno = EIO
+      return true
+    }
     let destination = try check(path, replacingReadOnly: replacingReadOnly)
     let name = (destination.path as NSString).lastPathComponent
     let temporary =
@@ -144,20 +157,20 @@ enum AtomicFile {
       }
       return true
     }
-    guard written else { throw fail("cannot write the temporary file") }
+    guard written, !injected(.write) else { throw fail("cannot write the temporary file") }
     if let existing = destination.existing {
-      guard fchmod(fd, existing.st_mode & 0o7777) == 0 else {
+      guard fchmod(fd, existing.st_mode & 0o7777) == 0, !injected(.permissions) else {
         throw fail("cannot give the replaced file's permissions to")
       }
       if getuid() == 0 { _ = fchown(fd, existing.st_uid, existing.st_gid) }
     }
-    guard fsync(fd) == 0 else { throw fail("cannot flush the temporary file") }
+    guard fsync(fd) == 0, !injected(.flush) else { throw fail("cannot flush the temporary file") }
     open = false
-    guard close(fd) == 0 else { throw fail("cannot close the temporary file") }
+    guard close(fd) == 0, !injected(.close) else { throw fail("cannot close the temporary file") }
     // Checked again just before the rename: something may have appeared at
     // the path while the data was written.
     _ = try check(path, replacingReadOnly: replacingReadOnly)
-    guard rename(temporary, destination.path) == 0 else {
+    guard !injected(.rename), rename(temporary, destination.path) == 0 else {
       throw .unwritable(
         path: path, reason: "cannot rename the temporary file over it: \(lastError())")
     }
