@@ -93,7 +93,8 @@ extension Checkpoint {
       else {
         throw .invalidContents(
           reason: "there are \(classNames.count) class names but the model has \(outputs) "
-            + "outputs (a classifier has one output per class, or one output and two classes)")
+            + (outputs == 1 ? "output" : "outputs")
+            + " (a classifier has one output per class, or one output and two classes)")
       }
       try checkDistinct(classNames, "class name")
     }
