@@ -1,9 +1,8 @@
 import Foundation
 
-// Writing checkpoint files without ever destroying something: the checks a
-// destination must pass, the write through a temporary file (flushed, given
-// the replaced file's permissions, renamed), and the removal of temporary
-// files that an interrupted earlier save left behind.
+// Saving and loading checkpoint files, and the MLP shorthands. The safe
+// writing itself (checks, temporary file, rename, leftovers) is in
+// AtomicFile.swift.
 
 /// What ``Checkpoint/save(to:replacingReadOnly:)`` did besides writing.
 ///
@@ -23,249 +22,255 @@ public struct CheckpointSaveResult: Sendable, Equatable {
   public let removedLeftovers: [String]
 }
 
-/// Writes files by way of a temporary file and a rename, after checking that
-/// the destination may be replaced.
-enum AtomicFile {
-  /// A checked destination.
-  struct Destination {
-    /// The file to write: the path, or the target of a symbolic link.
-    var path: String
-    /// Its folder.
-    var directory: String
-    /// The status of the file being replaced, if there is one.
-    var existing: stat?
-  }
+// MARK: - Saving and loading
 
-  /// A step of a write, for tests that make one fail.
-  enum Step: Sendable {
-    case write, permissions, flush, close, rename
-  }
+extension Checkpoint {
 
-  /// How long an old-style temporary file (`.NAME.UUID.tmp`, written by
-  /// versions that did not record the process) must be untouched before it
-  /// counts as a leftover.
-  static let oldStyleLeftoverAge: TimeInterval = 60
-  /// How long any temporary file must be untouched to count as a leftover
-  /// whatever process made it (process ids are reused).
-  static let leftoverAge: TimeInterval = 3600
-
-  /// Checks that `path` can be written and names only what a save may
-  /// replace (see ``Checkpoint/checkDestination(_:replacingReadOnly:)``).
-  static func check(
-    _ path: String, replacingReadOnly: Bool
-  ) throws(CheckpointError) -> Destination {
-    guard !path.isEmpty else {
-      throw .unwritable(path: path, reason: "the path is empty")
-    }
-    guard !path.hasSuffix("/") else {
-      throw .notAFile(path: path, kind: "a folder (the path ends in /)")
-    }
-    var target = path
-    var status = stat()
-    var existing: stat?
-    if lstat(path, &status) == 0 {
-      if isType(status, S_IFLNK) {
-        var pointed = stat()
-        guard stat(path, &pointed) == 0 else {
-          throw .notAFile(path: path, kind: "a symbolic link to a missing file")
-        }
-        guard isType(pointed, S_IFREG) else {
-          throw .notAFile(path: path, kind: "a symbolic link to \(describeKind(pointed))")
-        }
-        guard let resolved = realpath(path, nil) else {
-          throw .unwritable(
-            path: path, reason: "cannot resolve the symbolic link: \(lastError())")
-        }
-        target = String(cString: resolved)
-        free(resolved)
-        status = pointed
-      } else if !isType(status, S_IFREG) {
-        throw .notAFile(path: path, kind: describeKind(status))
-      }
-      let writeBits = mode_t(S_IWUSR | S_IWGRP | S_IWOTH)
-      if !replacingReadOnly, status.st_mode & writeBits == 0 || access(target, W_OK) != 0 {
-        throw .readOnly(path: path, mode: Int(status.st_mode & 0o7777))
-      }
-      existing = status
-    } else if errno != ENOENT, errno != ENOTDIR {  // the folder checks below explain those
-      throw .unwritable(path: path, reason: lastError())
-    }
-    let directory = folder(of: target)
-    var folderStatus = stat()
-    guard stat(directory, &folderStatus) == 0 else {
-      throw .unwritable(path: path, reason: "the folder \(directory) does not exist")
-    }
-    guard isType(folderStatus, S_IFDIR) else {
-      throw .unwritable(path: path, reason: "\(directory) is not a folder")
-    }
-    guard access(directory, W_OK | X_OK) == 0 else {
-      throw .unwritable(
-        path: path, reason: "the folder \(directory) is not writable (\(lastError()))")
-    }
-    return Destination(path: target, directory: directory, existing: existing)
-  }
-
-  /// Writes `data` to a temporary file beside the destination, gives it the
-  /// replaced file's permissions, flushes it and renames it over the
-  /// destination; removes the temporary file on every failure, then removes
-  /// the leftovers of earlier interrupted saves.
+  /// Writes the checkpoint as pretty-printed JSON with sorted keys,
+  /// atomically and without destroying anything.
   ///
-  /// `failing` makes that step fail as if the system had returned `EIO`:
-  /// for tests of the clean-up.
-  static func write(
-    _ data: Data, to path: String, replacingReadOnly: Bool, failing: Step? = nil
-  ) throws(CheckpointError) -> CheckpointSaveResult {
-    func injected(_ step: Step) -> Bool {
-      guard step == failing else { return false }
-      errno = EIO
-      return true
+  ///     let result = try Checkpoint(model: model).save(to: "model.json")
+  ///     for leftover in result.removedLeftovers { print("removed leftover \(leftover)") }
+  ///
+  /// The destination is checked first, as
+  /// ``checkDestination(_:replacingReadOnly:)`` does: it may be absent, a
+  /// regular file, or a symbolic link to a regular file (the file it points
+  /// to is replaced and the link kept); a folder, a FIFO, a socket, a device
+  /// or a link to one is refused, and so is a read-only file unless
+  /// `replacingReadOnly` is set. The bytes then go to a temporary file
+  /// `.NAME.PID.UUID.tmp` in the same folder, which gets the replaced file's
+  /// permission bits (and, as root, its owner), is flushed to the disk and
+  /// renamed over the destination. On every failure that can be caught
+  /// (encoding, writing, a full disk, flushing, renaming) the temporary file
+  /// is removed and the previous file is left as it was.
+  ///
+  /// A save that was killed leaves its temporary file behind; the next
+  /// successful save to the same file removes such leftovers and returns
+  /// their paths in ``CheckpointSaveResult/removedLeftovers`` (see
+  /// ``leftoverTemporaryFiles(for:)``).
+  ///
+  /// - Parameters:
+  ///   - path: The file to write, absolute or relative to the current
+  ///     directory; its folder must exist and be writable.
+  ///   - replacingReadOnly: Whether a read-only file at `path` may be
+  ///     replaced (it keeps its read-only permissions); `false` by default.
+  /// - Returns: The file written and the leftovers removed.
+  /// - Throws: ``CheckpointError/notAFile(path:kind:)``,
+  ///   ``CheckpointError/readOnly(path:mode:)`` or
+  ///   ``CheckpointError/unwritable(path:reason:)`` naming the cause.
+  @discardableResult
+  public func save(
+    to path: String, replacingReadOnly: Bool = false
+  ) throws -> CheckpointSaveResult {
+    try Self.checkDestination(path, replacingReadOnly: replacingReadOnly)
+    let data: Data
+    do {
+      data = try Self.makeEncoder().encode(self)
+    } catch {
+      throw CheckpointError.unwritable(path: path, reason: "cannot encode it: \(error)")
     }
-    let destination = try check(path, replacingReadOnly: replacingReadOnly)
-    let name = (destination.path as NSString).lastPathComponent
-    let temporary =
-      (destination.directory as NSString).appendingPathComponent(
-        ".\(name).\(getpid()).\(UUID().uuidString).tmp")
-    InProgress.shared.insert(temporary)
-    defer { InProgress.shared.remove(temporary) }
-
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-    guard fd >= 0 else {
-      throw .unwritable(
-        path: path,
-        reason: "cannot create a temporary file in \(destination.directory): \(lastError())")
-    }
-    var open = true
-    var renamed = false
-    defer {
-      if open { _ = close(fd) }
-      if !renamed { _ = unlink(temporary) }
-    }
-    func fail(_ what: String) -> CheckpointError {
-      .unwritable(path: path, reason: "\(what) \(temporary): \(lastError())")
-    }
-    let written = data.withUnsafeBytes { buffer -> Bool in
-      guard var pointer = buffer.baseAddress else { return true }
-      var remaining = buffer.count
-      while remaining > 0 {
-        let n = Foundation.write(fd, pointer, remaining)
-        if n < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        pointer += n
-        remaining -= n
-      }
-      return true
-    }
-    guard written, !injected(.write) else { throw fail("cannot write the temporary file") }
-    if let existing = destination.existing {
-      guard fchmod(fd, existing.st_mode & 0o7777) == 0, !injected(.permissions) else {
-        throw fail("cannot give the replaced file's permissions to")
-      }
-      if getuid() == 0 { _ = fchown(fd, existing.st_uid, existing.st_gid) }
-    }
-    guard fsync(fd) == 0, !injected(.flush) else { throw fail("cannot flush the temporary file") }
-    open = false
-    guard close(fd) == 0, !injected(.close) else { throw fail("cannot close the temporary file") }
-    // Checked again just before the rename: something may have appeared at
-    // the path while the data was written.
-    _ = try check(path, replacingReadOnly: replacingReadOnly)
-    guard !injected(.rename), rename(temporary, destination.path) == 0 else {
-      throw .unwritable(
-        path: path, reason: "cannot rename the temporary file over it: \(lastError())")
-    }
-    renamed = true
-    let folderDescriptor = Foundation.open(destination.directory, O_RDONLY | O_CLOEXEC)
-    if folderDescriptor >= 0 {
-      _ = fsync(folderDescriptor)  // makes the rename durable; best effort
-      _ = close(folderDescriptor)
-    }
-    var removed: [String] = []
-    for leftover in leftovers(for: destination.path) where unlink(leftover) == 0 {
-      removed.append(leftover)
-    }
-    return CheckpointSaveResult(path: destination.path, removedLeftovers: removed)
+    return try AtomicFile.write(data, to: path, replacingReadOnly: replacingReadOnly)
   }
 
-  /// The leftover temporary files of interrupted saves to `path`, sorted.
-  static func leftovers(for path: String, now: Date = Date()) -> [String] {
-    let directory = folder(of: path)
-    let name = (path as NSString).lastPathComponent
-    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-      return []
+  /// Checks, without writing anything, that a checkpoint could be saved to
+  /// `path`: call it before a long training run so that a wrong path fails
+  /// at once rather than after the run.
+  ///
+  ///     try Checkpoint.checkDestination("runs/model.json")
+  ///     // ... train for an hour ...
+  ///     try model.save(to: "runs/model.json")
+  ///
+  /// The path must not end in `/`; its folder must exist, be a folder and be
+  /// writable; the path itself must be absent, a regular file, or a symbolic
+  /// link to a regular file; an existing file must be writable (it has a
+  /// write permission bit and this user may write it) unless
+  /// `replacingReadOnly` is set. As root every permission check but the
+  /// write bits passes, as the system grants root everything.
+  ///
+  /// - Parameters:
+  ///   - path: The file a save would write.
+  ///   - replacingReadOnly: Whether a read-only file may be replaced;
+  ///     `false` by default.
+  /// - Throws: ``CheckpointError/notAFile(path:kind:)`` for a folder, FIFO,
+  ///   socket, device or a symbolic link to one or to nothing;
+  ///   ``CheckpointError/readOnly(path:mode:)`` for a read-only file;
+  ///   ``CheckpointError/unwritable(path:reason:)`` for a folder that is
+  ///   missing, not a folder or not writable.
+  public static func checkDestination(
+    _ path: String, replacingReadOnly: Bool = false
+  ) throws {
+    _ = try AtomicFile.check(path, replacingReadOnly: replacingReadOnly)
+  }
+
+  /// The temporary files that interrupted saves to `path` left behind, which
+  /// the next successful ``save(to:replacingReadOnly:)`` removes: the
+  /// regular files `.NAME.PID.UUID.tmp` beside the file (the symbolic
+  /// link's target for a link) whose process `PID` no longer runs, or that
+  /// were not modified for an hour, and the older form `.NAME.UUID.tmp`
+  /// when not modified for a minute. A save in progress, in this process or
+  /// another, is never counted.
+  ///
+  ///     for leftover in Checkpoint.leftoverTemporaryFiles(for: "model.json") {
+  ///       print("leftover \(leftover)")
+  ///     }
+  ///
+  /// - Parameter path: The checkpoint file.
+  /// - Returns: The leftovers' paths, sorted; empty when there are none.
+  public static func leftoverTemporaryFiles(for path: String) -> [String] {
+    var target = path
+    if let resolved = realpath(path, nil) {
+      target = String(cString: resolved)
+      free(resolved)
     }
-    let prefix = ".\(name)."
-    var found: [String] = []
-    for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(".tmp") {
-      let middle = entry.dropFirst(prefix.count).dropLast(".tmp".count)
-      let parts = middle.split(separator: ".", omittingEmptySubsequences: false)
-      let full = (directory as NSString).appendingPathComponent(entry)
-      var status = stat()
-      guard lstat(full, &status) == 0, isType(status, S_IFREG) else { continue }
-      #if canImport(Darwin)
-        let modified = Double(status.st_mtimespec.tv_sec)
-      #else
-        let modified = Double(status.st_mtim.tv_sec)
-      #endif
-      let age = now.timeIntervalSince1970 - modified
-      let isLeftover: Bool
-      if parts.count == 1, UUID(uuidString: String(parts[0])) != nil {
-        isLeftover = age > oldStyleLeftoverAge
-      } else if parts.count == 2, let pid = Int32(parts[0]), pid > 0,
-        UUID(uuidString: String(parts[1])) != nil
+    return AtomicFile.leftovers(for: target)
+  }
+
+  /// Reads and checks a checkpoint written by ``save(to:replacingReadOnly:)`` (or by hand).
+  ///
+  ///     let checkpoint = try Checkpoint.load(from: "model.json")
+  ///     print(checkpoint.layerSizes, checkpoint.metadata["loss"] ?? "")
+  ///
+  /// Everything is checked before anything is returned: the JSON syntax, the
+  /// format version, that the layer sizes are ≥ 1, that there is one
+  /// activation per layer, that the parameter count is the architecture's,
+  /// that every number is finite, that optimiser buffers have one entry per
+  /// parameter, that a scaling has one feature per input and positive
+  /// standard deviations, and the checksum when there is one.
+  ///
+  /// - Parameter path: The file to read.
+  /// - Returns: The checkpoint.
+  /// - Throws: ``CheckpointError/unreadable(path:reason:)`` when the file
+  ///   cannot be read, ``CheckpointError/unsupportedVersion(path:found:)``
+  ///   for another format version, ``CheckpointError/corrupted(path:reason:)``
+  ///   naming what is wrong and where (the byte offset, line and column of a
+  ///   JSON syntax error; the key path of a missing or mistyped field),
+  ///   ``CheckpointError/nonFiniteParameter(index:value:)`` or
+  ///   ``CheckpointError/nonFiniteValue(what:index:value:)``.
+  public static func load(from path: String) throws -> Checkpoint {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+      throw CheckpointError.unreadable(path: path, reason: "no such file")
+    }
+    guard !isDirectory.boolValue else {
+      throw CheckpointError.unreadable(path: path, reason: "it is a directory, not a file")
+    }
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw CheckpointError.unreadable(path: path, reason: describeFileError(error))
+    }
+    return try decode(data, path: path)
+  }
+
+  /// Decodes and checks the bytes of a checkpoint file.
+  static func decode(_ data: Data, path: String) throws(CheckpointError) -> Checkpoint {
+    guard !data.isEmpty else {
+      throw .corrupted(path: path, reason: "the file is empty")
+    }
+    let decoder = JSONDecoder()
+    // The version first, so that a newer format is reported as such rather
+    // than as a missing or mistyped field.
+    let probe: VersionProbe
+    do {
+      probe = try decoder.decode(VersionProbe.self, from: data)
+    } catch {
+      throw .corrupted(path: path, reason: describeDecodingFailure(error, data: data))
+    }
+    guard let version = probe.formatVersion else {
+      throw .corrupted(
+        path: path, reason: "there is no \"formatVersion\": this is not a Backprop checkpoint")
+    }
+    guard readableFormatVersions.contains(version) else {
+      throw .unsupportedVersion(path: path, found: version)
+    }
+    do {
+      return try decoder.decode(Checkpoint.self, from: data)
+    } catch {
+      // The checks of `init(from:)` travel inside a `DecodingError`.
+      if case .dataCorrupted(let context) = error as? DecodingError,
+        let inner = context.underlyingError as? CheckpointError
       {
-        if InProgress.shared.contains(full) {
-          isLeftover = false
-        } else if pid == getpid() {
-          isLeftover = true  // this process is not writing it: an earlier one with our id
-        } else {
-          isLeftover = !isRunning(pid) || age > leftoverAge
+        switch inner {
+        case .nonFiniteParameter, .nonFiniteValue: throw inner
+        case .invalidContents(let reason): throw .corrupted(path: path, reason: reason)
+        default: throw .corrupted(path: path, reason: inner.description)
         }
-      } else {
-        continue
       }
-      if isLeftover { found.append(full) }
+      throw .corrupted(path: path, reason: describeDecodingFailure(error, data: data))
     }
-    return found.sorted()
   }
 
-  /// Whether a process with this id exists.
-  static func isRunning(_ pid: Int32) -> Bool {
-    kill(pid, 0) == 0 || errno == EPERM
+  /// The encoder of the file format: pretty, sorted keys, numbers in their
+  /// shortest round-trip form.
+  static func makeEncoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return encoder
   }
 
-  /// The folder of a path: `.` for a bare file name.
-  static func folder(of path: String) -> String {
-    let folder = (path as NSString).deletingLastPathComponent
-    return folder.isEmpty ? "." : folder
-  }
-
-  static func isType(_ status: stat, _ type: mode_t) -> Bool {
-    status.st_mode & S_IFMT == type
-  }
-
-  /// "a FIFO (named pipe)", "a character device", …
-  static func describeKind(_ status: stat) -> String {
-    if isType(status, S_IFDIR) { return "a folder" }
-    if isType(status, S_IFIFO) { return "a FIFO (named pipe)" }
-    if isType(status, S_IFSOCK) { return "a socket" }
-    if isType(status, S_IFCHR) { return "a character device" }
-    if isType(status, S_IFBLK) { return "a block device" }
-    if isType(status, S_IFLNK) { return "a symbolic link" }
-    return "not a regular file"
-  }
-
-  static func lastError() -> String { String(cString: strerror(errno)) }
 }
 
-/// The temporary files this process is writing, so that a save never takes
-/// another thread's temporary file for a leftover.
-final class InProgress: @unchecked Sendable {
-  static let shared = InProgress()
-  private let lock = NSLock()
-  private var paths: Set<String> = []
+// MARK: - Convenience on MLP
 
-  func insert(_ path: String) { lock.withLock { _ = paths.insert(path) } }
-  func remove(_ path: String) { lock.withLock { _ = paths.remove(path) } }
-  func contains(_ path: String) -> Bool { lock.withLock { paths.contains(path) } }
+extension MLP {
+  /// Saves the model, and optionally its optimiser's state, metadata,
+  /// scaling and column names, to a checkpoint file: shorthand for
+  /// ``Checkpoint/init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)``
+  /// then ``Checkpoint/save(to:replacingReadOnly:)``.
+  ///
+  ///     let scaler = Standardizer(fitting: train)
+  ///     // ... train on scaler(train) ...
+  ///     try model.save(to: "model.json", optimizer: optimizer.state,
+  ///                    metadata: ["loss": "cross-entropy"], scaling: scaler,
+  ///                    featureNames: ["petal_length", "petal_width"],
+  ///                    classNames: ["setosa", "versicolor", "virginica"],
+  ///                    targetName: "species")
+  ///
+  /// - Parameters:
+  ///   - path: The file to write atomically; its folder must exist.
+  ///   - optimizer: The optimiser's state to save with the model; `nil` by
+  ///     default.
+  ///   - metadata: Free text; empty by default.
+  ///   - scaling: The ``Standardizer`` the model's inputs were
+  ///     standardised with, one feature per input; `nil` by default.
+  ///   - featureNames: The names of the inputs; `nil` by default.
+  ///   - classNames: The class names; `nil` by default.
+  ///   - targetName: The name of the predicted column; `nil` by default.
+  ///   - replacingReadOnly: Whether a read-only file at `path` may be
+  ///     replaced; `false` by default.
+  /// - Returns: The file written and the leftover temporary files removed.
+  /// - Throws: ``CheckpointError/nonFiniteParameter(index:value:)`` when a
+  ///   parameter is NaN or ±inf (nothing is written), the errors of
+  ///   ``Checkpoint/save(to:replacingReadOnly:)`` and of
+  ///   ``Checkpoint/init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)``.
+  ///   A previous file at `path` is left intact on every failure.
+  @discardableResult
+  public func save(
+    to path: String, optimizer: OptimizerState? = nil, metadata: [String: String] = [:],
+    scaling: Standardizer? = nil, featureNames: [String]? = nil, classNames: [String]? = nil,
+    targetName: String? = nil, replacingReadOnly: Bool = false
+  ) throws -> CheckpointSaveResult {
+    try Checkpoint(
+      model: self, optimizer: optimizer, metadata: metadata, scaling: scaling,
+      featureNames: featureNames, classNames: classNames, targetName: targetName
+    ).save(to: path, replacingReadOnly: replacingReadOnly)
+  }
+
+  /// Loads a model saved by
+  /// ``save(to:optimizer:metadata:scaling:featureNames:classNames:targetName:replacingReadOnly:)``
+  /// or ``Checkpoint/save(to:replacingReadOnly:)``, with its parameters recorded on the current
+  /// tape.
+  ///
+  ///     let model = try MLP.load(from: "model.json")
+  ///
+  /// To read the optimiser state or the metadata too, use
+  /// ``Checkpoint/load(from:)`` and ``Checkpoint/makeModel()``.
+  ///
+  /// - Parameter path: The file to read.
+  /// - Returns: A new model with the saved architecture and parameters.
+  /// - Throws: The errors of ``Checkpoint/load(from:)``.
+  public static func load(from path: String) throws -> MLP {
+    try Checkpoint.load(from: path).makeModel()
+  }
 }

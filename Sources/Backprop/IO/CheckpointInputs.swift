@@ -124,8 +124,7 @@ extension Checkpoint {
     fromCSV path: String, target: TargetColumn? = nil, classNames: [String]? = nil,
     hasHeader: Bool? = nil, separator: Character = ","
   ) throws -> PredictionInputs {
-    let text = try CSVReader.readFile(path)
-    let records = try CSVReader(file: path, separator: separator).records(in: text)
+    let records = try InputTable.read(path, separator: separator)
     guard let first = records.first else {
       throw CSVError(file: path, line: 0, column: 0, value: "", reason: "the file is empty")
     }
@@ -205,11 +204,11 @@ extension Checkpoint {
     var lines: [Int] = []
     features.reserveCapacity(dataRecords.count)
     for record in dataRecords {
-      try CSVReader.requireWidth(
+      try InputTable.requireWidth(
         record, width, against: header ? "the header" : "the first row", file: path)
       features.append(
         try columns.map { j in
-          try CSVReader.finiteNumber(record.fields[j], file: path, column: describe(j))
+          try InputTable.finiteNumber(record.fields[j], file: path, column: describe(j))
         })
       lines.append(record.line)
       if let targetIndex {
@@ -225,7 +224,7 @@ extension Checkpoint {
   /// A target field: a class index when there are class names, else a
   /// finite number.
   private func targetValue(
-    _ field: CSVField, _ known: [String]?, _ path: String, _ column: String
+    _ field: InputTable.Field, _ known: [String]?, _ path: String, _ column: String
   ) throws -> Double {
     guard let known else {
       if field.isName {
@@ -233,7 +232,7 @@ extension Checkpoint {
           file: path, line: field.line, column: field.column, value: field.text,
           reason: "a class name where the model was trained on numbers (\(column))")
       }
-      return try CSVReader.finiteNumber(field, file: path, column: column)
+      return try InputTable.finiteNumber(field, file: path, column: column)
     }
     if let k = known.firstIndex(of: field.value) { return Double(k) }
     if let x = field.number, let k = known.firstIndex(where: { Double($0) == x }) {
@@ -245,7 +244,7 @@ extension Checkpoint {
 
   /// Whether the first record is a header: it holds one of the checkpoint's
   /// names, or text in a column where the other rows hold no text.
-  private func detectHeader(_ records: [CSVRecord]) -> Bool {
+  private func detectHeader(_ records: [InputTable.Record]) -> Bool {
     guard let first = records.first else { return false }
     let known = Set((featureNames ?? []) + (targetName.map { [$0] } ?? []))
     if first.fields.contains(where: { known.contains($0.value) }) { return true }
