@@ -155,3 +155,51 @@ struct PredictionInputsTests {
     ) { try checkpoint.readInputs(fromCSV: names, target: .name("y")) }
   }
 }
+
+@Suite("Column names of a training file")
+struct CSVColumnNamesTests {
+  @Test("the header's names without the target, in the loader's feature order")
+  func namesFromHeader() throws {
+    let path = try csvFile("a,species,b\n1,x,2\n3,y,4\n")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let data = try Dataset.loadCSV(from: path, target: .index(1))
+    let names = try Checkpoint.columnNames(ofCSV: path, target: .index(1), dataRows: data.count)
+    #expect(names?.featureNames == ["a", "b"])
+    #expect(names?.targetName == "species")
+    #expect(data.features == [[1, 2], [3, 4]])
+  }
+
+  @Test("no header, or names that cannot be stored, give nil")
+  func noNames() throws {
+    let plain = try csvFile("1,2,0\n3,4,1\n")
+    defer { try? FileManager.default.removeItem(atPath: plain) }
+    let data = try Dataset.loadCSV(from: plain, target: .last)
+    #expect(try Checkpoint.columnNames(ofCSV: plain, target: .last, dataRows: data.count) == nil)
+    let repeated = try csvFile("a,a,y\n1,2,0\n")
+    defer { try? FileManager.default.removeItem(atPath: repeated) }
+    #expect(try Checkpoint.columnNames(ofCSV: repeated, target: .last, dataRows: 1) == nil)
+  }
+
+  @Test("names saved from a training file let predict match columns in another order")
+  func endToEnd() throws {
+    let trainPath = try csvFile("a,b,species\n1,2,x\n3,4,y\n5,6,x\n")
+    let otherPath = try csvFile("species,b,a\nx,2,1\ny,4,3\n")
+    let modelPath = trainPath + ".json"
+    defer {
+      for p in [trainPath, otherPath, modelPath] { try? FileManager.default.removeItem(atPath: p) }
+    }
+    let data = try Dataset.loadCSV(from: trainPath, target: .last)
+    let names = try #require(
+      try Checkpoint.columnNames(ofCSV: trainPath, target: .last, dataRows: data.count))
+    try Tape.scope {
+      let model = MLP(inputSize: 2, layerSizes: [1], activation: .linear, seed: 1)
+      try model.save(
+        to: modelPath, featureNames: names.featureNames, classNames: data.classNames,
+        targetName: names.targetName)
+    }
+    let checkpoint = try Checkpoint.load(from: modelPath)
+    let inputs = try checkpoint.readInputs(fromCSV: otherPath, target: .name("species"))
+    #expect(inputs.features == [[1, 2], [3, 4]])
+    #expect(inputs.targets == [[0], [1]])
+  }
+}

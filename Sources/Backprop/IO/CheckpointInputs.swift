@@ -254,3 +254,58 @@ extension Checkpoint {
     }
   }
 }
+
+/// The names of a CSV training file's columns, to store in a checkpoint:
+/// from ``Checkpoint/columnNames(ofCSV:target:dataRows:separator:)``.
+public struct CSVColumnNames: Sendable, Equatable {
+  /// The feature columns' names, in file order without the target: the
+  /// order of a loaded data set's features.
+  public var featureNames: [String]
+  /// The target column's name.
+  public var targetName: String
+}
+
+extension Checkpoint {
+  /// The header names of the CSV file a model was trained on, to save with
+  /// it so that predictions can match columns by name.
+  ///
+  ///     let data = try Dataset.loadCSV(from: "iris.csv", target: .last)
+  ///     let names = try Checkpoint.columnNames(ofCSV: "iris.csv", target: .last,
+  ///                                            dataRows: data.count)
+  ///     try model.save(to: "model.json", featureNames: names?.featureNames,
+  ///                    classNames: data.classNames, targetName: names?.targetName)
+  ///
+  /// - Parameters:
+  ///   - path: The CSV file the data set was loaded from.
+  ///   - target: The target column, as given to the loader.
+  ///   - dataRows: The number of rows the loader read: the file has a header
+  ///     exactly when it holds one record more.
+  ///   - separator: The field separator; `,` by default.
+  /// - Returns: The names; `nil` when the file has no header, or when its
+  ///   names cannot be stored (an empty or repeated name, a target out of
+  ///   range).
+  /// - Throws: ``CSVError`` when the file cannot be read or its quoting is
+  ///   broken.
+  public static func columnNames(
+    ofCSV path: String, target: TargetColumn, dataRows: Int, separator: Character = ","
+  ) throws -> CSVColumnNames? {
+    let records = try InputTable.read(path, separator: separator)
+    guard records.count == dataRows + 1, let header = records.first else { return nil }
+    let names = header.fields.map(\.value)
+    let targetIndex: Int
+    switch target {
+    case .name(let name):
+      guard let found = names.firstIndex(of: name) else { return nil }
+      targetIndex = found
+    case .index(let i):
+      guard names.indices.contains(i) else { return nil }
+      targetIndex = i
+    case .last:
+      targetIndex = names.count - 1
+    }
+    guard !names.contains(where: \.isEmpty), Set(names).count == names.count else { return nil }
+    var featureNames = names
+    featureNames.remove(at: targetIndex)
+    return CSVColumnNames(featureNames: featureNames, targetName: names[targetIndex])
+  }
+}
