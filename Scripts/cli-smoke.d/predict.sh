@@ -68,8 +68,14 @@ predict_run predict-features "$tmp/predict-named.json" "$tmp/predict-features.cs
 check "predict: features only, by name, exit 0" test "$status" -eq 0
 check "predict: features only gives the same predictions" cmp -s "$tmp/predict-ok.out" "$tmp/predict-features.out"
 
-# Without names (as a version 1 checkpoint): by position, with a hint.
-sed -e '/"checksum"/d' -e 's/"formatVersion" : 2/"formatVersion" : 1/' "$tmp/predict-model.json" | grep -v '"featureNames"\|"classNames" : \[\|"targetName"' > "$tmp/predict-v1.json"
+# Without names (as a version 1 checkpoint): by position, with a hint. The
+# same model, trained on the rows without their header (so no feature or
+# target names), made version 1 by removing its class names and checksum.
+tail -n +2 "$tmp/predict-data.csv" > "$tmp/predict-nohead.csv"
+"$bin" train --data "$tmp/predict-nohead.csv" --target last --layers 8 --epochs 60 --seed 1 --save "$tmp/predict-nohead.json" > /dev/null
+awk '/^  "classNames" : \[$/ { skip = 1; next } skip && /^  \],?$/ { skip = 0; next } !skip' "$tmp/predict-nohead.json" \
+  | sed -e '/"checksum"/d' -e 's/"formatVersion" : 2/"formatVersion" : 1/' > "$tmp/predict-v1.json"
+check "predict: the version 1 checkpoint has no names" test "$(grep -c '"featureNames"\|"targetName"\|^  "classNames"' "$tmp/predict-v1.json")" -eq 0
 predict_run predict-v1-hint "$tmp/predict-v1.json" "$tmp/predict-data.csv"
 check "predict: old checkpoint, target column not asked for, exits with 1" test "$status" -eq 1
 check "predict: old checkpoint suggests --target last" grep -q "the rows have 4 columns but the model takes 3 inputs; if one of them is the target (the model was trained with --target last), pass --target last to score it, or remove it" "$tmp/predict-v1-hint.err"
