@@ -101,6 +101,38 @@ struct CheckpointSaveTests {
     #endif
   }
 
+  @Test("a socket is refused and stays a socket")
+  func socketIsRefused() throws {
+    let folder = try Folder()
+    defer { folder.remove() }
+    let path = folder.file("s.json")
+    #if os(Linux)
+      let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    #else
+      let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+    #endif
+    #expect(fd >= 0)
+    defer { close(fd) }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    #expect(bytes.count < MemoryLayout.size(ofValue: address.sun_path))
+    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
+      for (i, byte) in bytes.enumerated() { buffer[i] = byte }
+    }
+    let bound = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+      }
+    }
+    #expect(bound == 0)
+    #expect(throws: CheckpointError.notAFile(path: path, kind: "a socket")) {
+      try makeCheckpoint().save(to: path)
+    }
+    #expect(fileType(path) == S_IFSOCK)
+    #expect(folder.contents == ["s.json"])
+  }
+
   @Test("a folder at the path, or a path ending in /, is refused")
   func folderIsRefused() throws {
     let folder = try Folder()

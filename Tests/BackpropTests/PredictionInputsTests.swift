@@ -203,3 +203,41 @@ struct CSVColumnNamesTests {
     #expect(inputs.targets == [[0], [1]])
   }
 }
+
+@Suite("The CSV reader of prediction inputs")
+struct PredictionInputsReaderTests {
+  @Test("quotes, CRLF and CR line ends, blank lines, a byte-order mark: lines stay right")
+  func layout() throws {
+    let text = "\u{FEFF}a,b,c,species\r\n\r\n1,2,3,\"x\"\r\n\"4\",5 , 6,\"line\nbreak\"\r7,8,9,y\n"
+    let path = try csvFile(text)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let checkpoint = try named()
+    let error = #expect(throws: PredictionInputError.self) {
+      try checkpoint.readInputs(fromCSV: path, target: .name("species"))
+    }
+    #expect(
+      error == .unseenClass(file: path, line: 4, column: 11, text: "line\nbreak", known: ["x", "y", "z"]))
+    let fixed = try csvFile(text.replacingOccurrences(of: "\"line\nbreak\"", with: "\"z\""))
+    defer { try? FileManager.default.removeItem(atPath: fixed) }
+    let inputs = try checkpoint.readInputs(fromCSV: fixed, target: .name("species"))
+    #expect(inputs.features == [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    #expect(inputs.targets == [[0], [2], [1]])
+    #expect(inputs.lines == [3, 4, 5])
+  }
+
+  @Test("a ragged row and an unclosed quote are reported where they are")
+  func brokenRows() throws {
+    let ragged = try csvFile("a,b,c\n1,2,3\n4,5,6,7\n")
+    defer { try? FileManager.default.removeItem(atPath: ragged) }
+    #expect(
+      throws: CSVError(
+        file: ragged, line: 3, column: 7, value: "7", reason: "4 fields where the header has 3")
+    ) { try named().readInputs(fromCSV: ragged) }
+    let unclosed = try csvFile("a,b,c\n1,\"2,3\n")
+    defer { try? FileManager.default.removeItem(atPath: unclosed) }
+    #expect(
+      throws: CSVError(
+        file: unclosed, line: 2, column: 3, value: "", reason: "a quote that is not closed")
+    ) { try named().readInputs(fromCSV: unclosed) }
+  }
+}
