@@ -4,6 +4,13 @@ import Foundation
 /// `backprop predict`: apply a saved model to the rows of a CSV file, one
 /// prediction per line on stdout; with a target column, the accuracy (or
 /// mean squared error) on stderr.
+///
+/// It cannot answer wrong silently: with a header and a checkpoint that
+/// stores feature names (format version 2) the columns are matched by name,
+/// in any order, and a missing or unknown column is refused by name; a class
+/// never seen in training is named with its line; a target column that was
+/// not asked for is pointed out. Version 1 checkpoints are matched by
+/// position, as before.
 enum PredictCommand {
   static func run(_ arguments: [String]) throws {
     let options = try parseOptions(arguments, allowed: ["--model", "--data", "--target"])
@@ -16,28 +23,27 @@ enum PredictCommand {
     let checkpoint = try Checkpoint.load(from: modelPath)
     let model = try checkpoint.makeModel()
     let loss = checkpoint.metadata["loss"].flatMap(Loss.init(parsing:)) ?? .meanSquaredError
-    let classNames = try checkpoint.metadata["classNames"].map {
+    let classNames = try checkpoint.classNames ?? checkpoint.metadata["classNames"].map {
       try JSONDecoder().decode([String].self, from: Data($0.utf8))
     }
     let signed = checkpoint.metadata["labels"] == "signed"
 
-    // With a target column (named on the command line, or the one the model
-    // was trained on when the file has it), read it too and score.
-    var rows: [[Double]]
-    var targets: [[Double]]? = nil
-    if let target = try targetColumn(options["--target"], checkpoint, dataPath) {
-      let data = try Dataset.loadCSV(from: dataPath, target: target)
-      rows = data.features
-      targets = try alignTargets(data, classNames: classNames, signed: signed)
-    } else {
-      rows = try Dataset.loadCSVFeatures(from: dataPath).features
+    // The target column: --target if given, else the training target when
+    // it was given to `train` by name and the file's header has it.
+    let target = try targetColumn(options["--target"], checkpoint, dataPath)
+    let inputs: PredictionInputs
+    do {
+      inputs = try checkpoint.readInputs(fromCSV: dataPath, target: target, classNames: classNames)
+    } catch let error as PredictionInputError {
+      throw DataError(description: explain(error, checkpoint: checkpoint, targetGiven: target != nil))
     }
-    if let bad = rows.firstIndex(where: { $0.count != model.inputSize }) {
-      throw TrainingError.sizeMismatch(
-        what: "features of row \(bad) vs the model's inputs", expected: model.inputSize,
-        actual: rows[bad].count)
-    }
+    var rows = inputs.features
     if let scaling = checkpoint.scaling { rows = rows.map { scaling($0) } }
+    var targets = inputs.targets
+    if let given = targets, classNames == nil {
+      try checkLabels(given, lines: inputs.lines, loss: loss, outputs: model.outputSize, file: dataPath)
+    }
+    if signed { targets = targets?.map { [$0[0] == 0 ? -1 : $0[0]] } }
 
     let outputs = rows.map { model.predict($0) }
     for output in outputs {
@@ -56,7 +62,8 @@ enum PredictCommand {
   }
 
   /// The target column to read: `--target` if given, else the training
-  /// target when the file's header has that name, else none.
+  /// target when `train` was given it by name and the file's header has
+  /// that name, else none.
   static func targetColumn(
     _ option: String?, _ checkpoint: Checkpoint, _ path: String
   ) throws -> TargetColumn? {
@@ -73,26 +80,54 @@ enum PredictCommand {
     return header.contains(name) ? .name(name) : nil
   }
 
-  /// The file's targets in the model's encoding: class names mapped to the
-  /// indices the model was trained with, 0/1 to −1/+1 for a hinge model.
-  static func alignTargets(_ data: Dataset, classNames: [String]?, signed: Bool) throws -> [[Double]] {
-    var targets = data.targets
-    if let fileNames = data.classNames {
-      guard let classNames else {
-        throw TrainingError.invalidHyperparameter(
-          name: "target column", value: .nan,
-          requirement: "the model was trained on numbers, but the file has class names")
+  /// The library's message, with the command-line option that fixes it.
+  static func explain(
+    _ error: PredictionInputError, checkpoint: Checkpoint, targetGiven: Bool
+  ) -> String {
+    switch error {
+    case .unrequestedTarget(let file, let name, let column):
+      return "\(file):1: the file has column '\(name)' (column \(column)), which the model "
+        + "predicts; pass --target \(name) to score it, or remove it"
+    case .unknownColumn(let file, let name, let column, let featureNames):
+      return "\(file):1: column '\(name)' (column \(column)) was not in the training data; "
+        + "remove it, or pass --target \(name) if it holds what the model predicts (the "
+        + "model takes \(featureNames.joined(separator: ", ")))"
+    case .columnCount(let file, let found, let expected) where found == expected + 1 && !targetGiven:
+      let trained = checkpoint.metadata["target"]
+      let option: String
+      switch trained.map(TrainCommand.targetColumn) {
+      case .last?: option = "--target last"
+      case .index(let i)?: option = "--target \(i + 1)"
+      case .name(let name)?: option = "--target \(name)"
+      case nil: option = "--target COLUMN"
       }
-      targets = try targets.enumerated().map { row, t in
-        let name = fileNames[Int(t[0])]
-        guard let k = classNames.firstIndex(of: name) else {
-          throw TrainingError.labelOutOfRange(row: row, label: t[0], classCount: classNames.count)
-        }
-        return [Double(k)]
+      let how = trained.map { " (the model was trained with --target \($0))" } ?? ""
+      return "\(file): the rows have \(found) columns but the model takes \(expected) inputs; "
+        + "if one of them is the target\(how), pass \(option) to score it, or remove it"
+    default:
+      return error.description
+    }
+  }
+
+  /// For a classifier trained on numeric labels: each target must be a
+  /// class the model has.
+  static func checkLabels(
+    _ targets: [[Double]], lines: [Int], loss: Loss, outputs: Int, file: String
+  ) throws {
+    let classCount: Int
+    switch loss {
+    case .softmaxCrossEntropy: classCount = outputs
+    case .binaryCrossEntropy, .binaryCrossEntropyWithLogits: classCount = 2
+    default: return
+    }
+    for (row, target) in zip(lines, targets) {
+      let label = target[0]
+      guard label == label.rounded(), label >= 0, label < Double(classCount) else {
+        throw DataError(
+          description: "\(file):\(row): class label \(String(format: "%.6g", label)) is not "
+            + "one of the model's classes 0 to \(classCount - 1)")
       }
     }
-    if signed { targets = targets.map { [$0[0] == 0 ? -1 : $0[0]] } }
-    return targets
   }
 
   /// One line per row: a class (name or index) for classifiers, the
@@ -113,4 +148,10 @@ enum PredictCommand {
       return output.map { "\($0)" }.joined(separator: ",")
     }
   }
+}
+
+/// A problem with the data given to a command: printed on stderr, exit
+/// code 1.
+struct DataError: Error, CustomStringConvertible {
+  var description: String
 }

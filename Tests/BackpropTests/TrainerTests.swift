@@ -148,11 +148,12 @@ enum InvalidTrainingRun: String, CaseIterable, Sendable, CustomTestStringConvert
       return name == "l2" && value.isNaN
     case (.negativeTolerance, .invalidHyperparameter(let name, -1, _)):
       return name.contains("tolerance")
-    case (.optimizerOfAnotherModel, .sizeMismatch(_, let expected, let actual)),
-      (.optimizerInAnotherOrder, .sizeMismatch(_, let expected, let actual)):
-      return expected == n && actual == n
-    case (.optimizerMissingAParameter, .sizeMismatch(_, let expected, let actual)):
-      return expected == n && actual == n - 1
+    case (.optimizerOfAnotherModel, .optimizerMismatch(let reason)):
+      return reason.contains("\(n) parameters, as many as the model, but not the model's own")
+    case (.optimizerInAnotherOrder, .optimizerMismatch(let reason)):
+      return reason.contains("the model's \(n) parameters but in another order")
+    case (.optimizerMissingAParameter, .optimizerMismatch(let reason)):
+      return reason.contains("it holds \(n - 1) parameters but the model has \(n)")
     default:
       return false
     }
@@ -225,7 +226,8 @@ struct TrainerTests {
         options: TrainingOptions(epochs: 3))
     }
     if let error {
-      guard case .sizeMismatch = error else {
+      guard case .optimizerMismatch(let reason) = error, reason.contains("not the model's own")
+      else {
         Issue.record("unexpected \(error)")
         return
       }

@@ -272,12 +272,8 @@ public func train<O: Optimizer>(
   try loss.validate(targets: data.targets, outputSize: model.outputSize)
   try options.validate(count: data.count)
   let parameters = model.parameters
-  guard optimizer.parameters.count == parameters.count,
-    zip(optimizer.parameters, parameters).allSatisfy({ $0.id == $1.id && $0.tape === $1.tape })
-  else {
-    throw TrainingError.sizeMismatch(
-      what: "the optimiser's parameters vs the model's", expected: parameters.count,
-      actual: optimizer.parameters.count)
+  if let reason = optimizerMismatch(optimizer.parameters, parameters) {
+    throw TrainingError.optimizerMismatch(reason: reason)
   }
   let layerRanges = model.layers.reduce(into: [Range<Int>]()) { ranges, layer in
     let start = ranges.last?.upperBound ?? 0
@@ -382,4 +378,25 @@ public func train<O: Optimizer>(
     }
     return reports
   }
+}
+
+/// Why an optimiser's parameters are not the model's, or `nil` when they are.
+func optimizerMismatch(_ held: [Value], _ parameters: [Value]) -> String? {
+  guard held.count == parameters.count else {
+    return "it holds \(held.count) parameters but the model has \(parameters.count)"
+  }
+  guard
+    let i = held.indices.first(where: {
+      held[$0].id != parameters[$0].id || held[$0].tape !== parameters[$0].tape
+    })
+  else { return nil }
+  let own = Set(parameters.map { ObjectIdentifier($0.tape) }) == Set(held.map { ObjectIdentifier($0.tape) })
+    && Set(parameters.map(\.id)) == Set(held.map(\.id))
+  if own {
+    return "it holds the model's \(held.count) parameters but in another order (parameter "
+      + "\(i + 1) differs); build it from model.parameters"
+  }
+  return "it holds \(held.count) parameters, as many as the model, but not the model's own "
+    + "(the first other one is parameter \(i + 1)): it was built for another model, or for "
+    + "this one before it was rebuilt or loaded; build it from model.parameters"
 }

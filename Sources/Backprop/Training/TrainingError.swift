@@ -25,6 +25,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
   /// A saved optimiser state of another kind (restoring Adam's state into
   /// SGD).
   case optimizerKindMismatch(expected: String, found: String)
+  /// An optimiser that does not hold the model's parameters (built for
+  /// another model); `reason` says what differs.
+  case optimizerMismatch(reason: String)
   /// A hyperparameter outside its range.
   case invalidHyperparameter(name: String, value: Double, requirement: String)
   /// A training step produced a non-finite loss or gradient; the step's
@@ -48,6 +51,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
       "row \(row): label \(label) is not one of \(allowed.map { "\($0)" }.joined(separator: ", "))"
     case .optimizerKindMismatch(let expected, let found):
       "the saved optimizer state is for \(found), not \(expected)"
+    case .optimizerMismatch(let reason):
+      "the optimiser does not fit the model: \(reason)"
     case .invalidHyperparameter(let name, let value, let requirement):
       "invalid \(name) \(value): \(requirement)"
     case .nonFiniteLoss(let epoch, let step, let loss):
