@@ -13,7 +13,7 @@ enum TrainCommand {
   /// how many threads, for how many epochs in all, and where its data file
   /// is now. Everything else is the run's own (it decides the result).
   static let resumable: Set<String> = [
-    "--resume", "--save", "--checkpoint-every", "--threads", "--epochs", "--data",
+    "--resume", "--save", "--checkpoint-every", "--threads", "--epochs", "--data", "--force",
   ]
 
   /// Everything `train` was asked to do, checked before any file is read.
@@ -37,6 +37,8 @@ enum TrainCommand {
     var checkpointEvery: Int?
     var resumePath: String?
     var task: TargetTask = .automatic
+    /// `--force`: replace a read-only checkpoint file.
+    var force = false
   }
 
   /// The settings that decide a run's result, saved in its checkpoints (as
@@ -68,7 +70,7 @@ enum TrainCommand {
   /// Reads and checks every option: a usage mistake is found before the
   /// data is read, however big the file.
   static func settings(_ arguments: [String]) throws -> Settings {
-    let o = try Options(arguments, command: "train", allowed: allowed)
+    let o = try Options(arguments, command: "train", allowed: allowed, flags: ["--force"])
     if o["--resume"] != nil {
       let resumePath = try o.required("--resume", "FILE.json (a checkpoint of the run)")
       if let fixed = o.values.keys.sorted().first(where: { !resumable.contains($0) }) {
@@ -86,6 +88,7 @@ enum TrainCommand {
         checkpointEvery: nil, resumePath: resumePath)
       settings.savePath = try o["--save"].map { _ in try o.required("--save", "FILE.json") }
       settings.checkpointEvery = try checkpointEvery(o, saving: settings.savePath != nil)
+      settings.force = o.isSet("--force")
       return settings
     }
     let path = try o.required("--data", "FILE.csv")
@@ -143,6 +146,10 @@ enum TrainCommand {
       threads: threads, savePath: savePath,
       checkpointEvery: try checkpointEvery(o, saving: savePath != nil), resumePath: nil)
     settings.task = task
+    settings.force = o.isSet("--force")
+    if settings.force && savePath == nil {
+      throw UsageError(description: "train: --force needs --save FILE.json (it lets a save replace a read-only file)")
+    }
     return settings
   }
 
@@ -250,6 +257,12 @@ enum TrainCommand {
       (s, completedEpochs) = try resumed(s, from: loaded, path: resumePath)
       checkpoint = loaded
     }
+    // Where the model goes is checked before any work: a FIFO, a device, a
+    // folder, a read-only file (without --force) or a missing folder stops
+    // here, not after training.
+    if let savePath = s.savePath {
+      try Checkpoint.checkDestination(savePath, replacingReadOnly: s.force)
+    }
     var data = try Dataset.loadCSV(from: s.path, target: targetColumn(s.targetText), task: s.task)
     if let typing = data.targetTyping {
       say(typing.wasAsked ? typing.reason : typing.reason + " (--task classify|regress, or --loss, to choose)")
@@ -302,13 +315,25 @@ enum TrainCommand {
     if loss == .hinge { metadata["labels"] = "signed" }
     metadata["run"] = try runSettings(s)
     if let n = s.checkpointEvery { metadata["checkpointEvery"] = String(n) }
+    // The names predict matches columns by: the features and the target
+    // (when the file has a header), and the classes of a classifier.
+    let columns = try Checkpoint.columnNames(
+      ofCSV: s.path, target: targetColumn(s.targetText), dataRows: data.count)
+    let classifies = [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge]
+      .contains(loss)
     /// Saves the model after `epoch` (atomically: the old file stays whole
     /// until the new one is).
     func save(after epoch: Int, _ state: OptimizerState) throws {
       guard let savePath = s.savePath else { return }
       var withEpoch = metadata
       withEpoch["epoch"] = String(epoch)
-      try model.save(to: savePath, optimizer: state, metadata: withEpoch, scaling: standardizer)
+      let result = try model.save(
+        to: savePath, optimizer: state, metadata: withEpoch, scaling: standardizer,
+        featureNames: columns?.featureNames, classNames: classifies ? data.classNames : nil,
+        targetName: columns?.targetName, replacingReadOnly: s.force)
+      for leftover in result.removedLeftovers {
+        say("removed leftover \(leftover) (from a save that was interrupted)")
+      }
     }
 
     if completedEpochs > 0 {

@@ -37,6 +37,7 @@ let usage = """
                       --save model.json      (atomic; --checkpoint-every N saves
                                              every N epochs, and Ctrl-C saves the
                                              last completed epoch and exits 130)
+                      --force                let --save replace a read-only file
                       --resume model.json    continue an interrupted run with its
                                              own settings, to the same result
                     options may also be written --name=value

@@ -28,12 +28,9 @@ enum InputTable {
   }
 
   static func read(_ path: String, separator: Character) throws -> [Record] {
-    let text: String
-    do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw CSVError(file: path, line: 0, column: 0, value: "", reason: "cannot read file")
-    }
+    // The loader's checks: missing, a folder, no permission, compressed,
+    // binary or not UTF-8, each said as such.
+    let text = try CSVFile.readText(path)
     return try records(in: text, file: path, separator: separator)
   }
 
