@@ -274,6 +274,13 @@ enum TrainCommand {
     var train = data
     var test: Dataset?
     if s.testFraction > 0 {
+      let testRows = Int((s.testFraction * Double(data.count)).rounded())
+      guard testRows >= 1, testRows < data.count else {
+        throw DataProblem(
+          description:
+            "--test-fraction \(formatNumber(s.testFraction)) of \(data.count) rows leaves "
+            + (testRows < 1 ? "no rows to test on" : "no rows to train on") + "; choose another fraction")
+      }
       (train, test) = try data.split(testFraction: s.testFraction, using: &generator)
     }
     let standardizer = s.standardize ? Standardizer(fitting: train) : nil

@@ -246,7 +246,7 @@ struct CSVTests {
     CSVErrorCase(
       name: "target index out of range", text: "x,y\n1,2\n", target: .index(2),
       line: 1, column: 0, value: "",
-      reason: "target column .index(2) is column 3, but the first row has only 2 columns"),
+      reason: "the target is column 3 (counted from 1), but the first row has only 2 columns"),
     CSVErrorCase(
       name: "negative target index", text: "x,y\n1,2\n", target: .index(-1),
       line: 1, column: 0, value: "",

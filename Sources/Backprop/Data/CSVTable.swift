@@ -69,7 +69,7 @@ enum CSVTable {
       guard i < width else {
         throw CSVError(
           file: file, line: firstLine, column: 0, value: "",
-          reason: "target column .index(\(i)) is column \(i + 1), but the first row has "
+          reason: "the target is column \(i + 1) (counted from 1), but the first row has "
             + "\(width == 1 ? "only 1 column" : "only \(width) columns")")
       }
       targetIndex = i
