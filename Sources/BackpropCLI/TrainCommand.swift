@@ -16,8 +16,9 @@ enum TrainCommand {
     "--resume", "--save", "--checkpoint-every", "--threads", "--epochs", "--data", "--force",
   ]
 
-  /// Everything `train` was asked to do, checked before any file is read.
-  struct Settings {
+  /// The settings that decide a run's result, saved in its checkpoints (as
+  /// JSON under the metadata key `run`) so that `--resume` continues it.
+  struct Run: Codable, Equatable {
     var path: String
     var targetText: String
     var layers: [Int]
@@ -32,35 +33,30 @@ enum TrainCommand {
     var testFraction: Double
     var standardize: Bool
     var shards: Int
+    /// `auto`, `classify` or `regress`.
+    var task: String
+
+    /// ``task`` as the CSV loader's.
+    var targetTask: TargetTask {
+      switch task {
+      case "classify": .classification
+      case "regress": .regression
+      default: .automatic
+      }
+    }
+  }
+
+  /// Everything `train` was asked to do, checked before any file is read:
+  /// the run, and how to carry it out (which does not change its result).
+  struct Settings {
+    /// Empty (no `path`) until a resumed run's settings are read.
+    var run: Run
     var threads: Int
     var savePath: String?
     var checkpointEvery: Int?
     var resumePath: String?
-    var task: TargetTask = .automatic
     /// `--force`: replace a read-only checkpoint file.
     var force = false
-  }
-
-  /// The settings that decide a run's result, saved in its checkpoints (as
-  /// JSON under the metadata key `run`) so that `--resume` continues it.
-  struct Run: Codable, Equatable {
-    var data: String
-    var target: String
-    var layers: [Int]
-    var activation: String
-    var loss: String?
-    var optimizer: String
-    var learningRate: Double?
-    var epochs: Int
-    var batchSize: Int?
-    var seed: UInt64
-    var l2: Double
-    var testFraction: Double
-    var standardize: Bool
-    var shards: Int
-    /// `classify`, `regress` or `auto` (absent in checkpoints from before
-    /// `--task`: `auto`).
-    var task: String?
   }
 
   static let activationNames = ["linear", "step", "sigmoid", "tanh", "relu", "leakyReLU", "elu", "softplus"]
@@ -79,13 +75,15 @@ enum TrainCommand {
           "a resumed run keeps the settings it started with; with --resume give only "
             + resumable.subtracting(["--resume"]).sorted().joined(separator: ", "))
       }
-      var settings = try Settings(
+      let epochs =
+        o["--epochs"] == nil ? 0 : try o.integer("--epochs", default: 0, in: 1...1_000_000_000)
+      let unread = Run(
         path: o["--data"] ?? "", targetText: "", layers: [], activation: .relu, loss: nil,
-        optimizer: "", learningRate: nil,
-        epochs: o["--epochs"] == nil ? 0 : o.integer("--epochs", default: 0, in: 1...1_000_000_000),
-        batchSize: nil, seed: 0, l2: 0, testFraction: 0, standardize: true, shards: 8,
-        threads: o.integer("--threads", default: 1, in: 1...256), savePath: nil,
-        checkpointEvery: nil, resumePath: resumePath)
+        optimizer: "", learningRate: nil, epochs: epochs, batchSize: nil, seed: 0, l2: 0,
+        testFraction: 0, standardize: true, shards: 1, task: "auto")
+      var settings = Settings(
+        run: unread, threads: try o.integer("--threads", default: 1, in: 1...256),
+        savePath: nil, checkpointEvery: nil, resumePath: resumePath)
       settings.savePath = try o["--save"].map { _ in try o.required("--save", "FILE.json") }
       settings.checkpointEvery = try checkpointEvery(o, saving: settings.savePath != nil)
       settings.force = o.isSet("--force")
@@ -135,39 +133,25 @@ enum TrainCommand {
     }
     var savePath: String? = nil
     if o["--save"] != nil { savePath = try o.required("--save", "FILE.json") }
-    let task = try taskNamed(o.choice("--task", default: "auto", from: ["auto", "classify", "regress"]))
-    if task == .regression, let loss, [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge].contains(loss) {
+    let task = try o.choice("--task", default: "auto", from: ["auto", "classify", "regress"]) ?? "auto"
+    if task == "regress", let loss,
+      [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge].contains(loss)
+    {
       throw o.mistake("--task", o["--task"] ?? "", "regress does not go with --loss \(loss), which classifies")
     }
-    var settings = Settings(
+    let run = Run(
       path: path, targetText: targetText, layers: layers, activation: activation, loss: loss,
       optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,
       seed: seed, l2: l2, testFraction: testFraction, standardize: standardize, shards: shards,
-      threads: threads, savePath: savePath,
+      task: task)
+    var settings = Settings(
+      run: run, threads: threads, savePath: savePath,
       checkpointEvery: try checkpointEvery(o, saving: savePath != nil), resumePath: nil)
-    settings.task = task
     settings.force = o.isSet("--force")
     if settings.force && savePath == nil {
       throw UsageError(description: "train: --force needs --save FILE.json (it lets a save replace a read-only file)")
     }
     return settings
-  }
-
-  /// `auto`, `classify` or `regress` as the CSV loader's task.
-  static func taskNamed(_ name: String?) -> TargetTask {
-    switch name {
-    case "classify": .classification
-    case "regress": .regression
-    default: .automatic
-    }
-  }
-
-  static func taskName(_ task: TargetTask) -> String {
-    switch task {
-    case .classification: "classify"
-    case .regression: "regress"
-    case .automatic: "auto"
-    }
   }
 
   /// `--checkpoint-every N`: a save every N epochs, which needs `--save`.
@@ -181,11 +165,10 @@ enum TrainCommand {
   }
 
   /// The settings of the run a checkpoint was saved from, with what the
-  /// command line may still change.
+  /// command line may still change (and the epochs it completed).
   static func resumed(_ s: Settings, from checkpoint: Checkpoint, path: String) throws -> (Settings, Int) {
     guard let json = checkpoint.metadata["run"],
-      let run = try? JSONDecoder().decode(Run.self, from: Data(json.utf8)),
-      let activation = Activation(parsing: run.activation)
+      let run = try? JSONDecoder().decode(Run.self, from: Data(json.utf8))
     else {
       throw DataProblem(
         description:
@@ -199,53 +182,31 @@ enum TrainCommand {
       throw DataProblem(description: "\(path) does not say how many epochs it completed")
     }
     var r = s
+    r.run = run
+    // The data file may have moved, and the run may be made longer.
+    if !s.run.path.isEmpty { r.run.path = s.run.path }
+    if s.run.epochs > 0 { r.run.epochs = s.run.epochs }
     // Saving goes on where it went (the checkpoint resumed), as often.
     if r.savePath == nil { r.savePath = path }
     if r.checkpointEvery == nil {
       r.checkpointEvery = checkpoint.metadata["checkpointEvery"].flatMap { Int($0) }
     }
-    r.path = s.path.isEmpty ? run.data : s.path
-    r.targetText = run.target
-    r.layers = run.layers
-    r.activation = activation
-    r.loss = try run.loss.map {
-      guard let loss = Loss(parsing: $0) else {
-        throw DataProblem(description: "\(path): unknown loss '\($0)' in its run settings")
-      }
-      return loss
-    }
-    r.optimizer = run.optimizer
-    r.learningRate = run.learningRate
-    if s.epochs == 0 { r.epochs = run.epochs }
-    r.batchSize = run.batchSize
-    r.seed = run.seed
-    r.l2 = run.l2
-    r.testFraction = run.testFraction
-    r.standardize = run.standardize
-    r.shards = run.shards
-    r.task = taskNamed(run.task)
-    if r.threads > 1 && r.shards == 1 {
+    if r.threads > 1 && run.shards == 1 {
       throw UsageError(description: "train: --threads '\(r.threads)' is not allowed: the run resumed has 1 shard")
     }
-    guard epoch <= r.epochs else {
+    guard epoch <= r.run.epochs else {
       throw UsageError(
         description:
-          "train: --epochs '\(r.epochs)' is not allowed: \(path) has already completed \(epoch) epochs")
+          "train: --epochs '\(r.run.epochs)' is not allowed: \(path) has already completed \(epoch) epochs")
     }
     return (r, epoch)
   }
 
   /// The run settings saved with each checkpoint.
   static func runSettings(_ s: Settings) throws -> String {
-    let run = Run(
-      data: s.path, target: s.targetText, layers: s.layers, activation: s.activation.description,
-      loss: s.loss?.description, optimizer: s.optimizer, learningRate: s.learningRate,
-      epochs: s.epochs, batchSize: s.batchSize, seed: s.seed, l2: s.l2,
-      testFraction: s.testFraction, standardize: s.standardize, shards: s.shards,
-      task: taskName(s.task))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(run), as: UTF8.self)
+    return String(decoding: try encoder.encode(s.run), as: UTF8.self)
   }
 
   static func run(_ arguments: [String]) throws {
@@ -263,61 +224,61 @@ enum TrainCommand {
     if let savePath = s.savePath {
       try Checkpoint.checkDestination(savePath, replacingReadOnly: s.force)
     }
-    var data = try Dataset.loadCSV(from: s.path, target: targetColumn(s.targetText), task: s.task)
+    var data = try Dataset.loadCSV(from: s.run.path, target: targetColumn(s.run.targetText), task: s.run.targetTask)
     if let typing = data.targetTyping {
       say(typing.wasAsked ? typing.reason : typing.reason + " (--task classify|regress, or --loss, to choose)")
     }
-    let loss = try s.loss ?? chooseLoss(for: data)
+    let loss = try s.run.loss ?? chooseLoss(for: data)
     if loss == .hinge, Set(data.labels).isSubset(of: [0, 1]) { data = try data.signedLabels() }
 
-    var generator = SeededGenerator(seed: s.seed)
+    var generator = SeededGenerator(seed: s.run.seed)
     var train = data
     var test: Dataset?
-    if s.testFraction > 0 {
-      let testRows = Int((s.testFraction * Double(data.count)).rounded())
+    if s.run.testFraction > 0 {
+      let testRows = Int((s.run.testFraction * Double(data.count)).rounded())
       guard testRows >= 1, testRows < data.count else {
         throw DataProblem(
           description:
-            "--test-fraction \(formatNumber(s.testFraction)) of \(data.count) rows leaves "
+            "--test-fraction \(formatNumber(s.run.testFraction)) of \(data.count) rows leaves "
             + (testRows < 1 ? "no rows to test on" : "no rows to train on") + "; choose another fraction")
       }
-      (train, test) = try data.split(testFraction: s.testFraction, using: &generator)
+      (train, test) = try data.split(testFraction: s.run.testFraction, using: &generator)
     }
-    let standardizer = s.standardize ? Standardizer(fitting: train) : nil
+    let standardizer = s.run.standardize ? Standardizer(fitting: train) : nil
     if let standardizer {
       train = standardizer(train)
       test = test.map { standardizer($0) }
     }
 
-    let outputSize = try outputCount(for: loss, data: data, target: s.targetText)
+    let outputSize = try outputCount(for: loss, data: data, target: s.run.targetText)
     let model: MLP
     if let checkpoint {
       model = try checkpoint.makeModel()
       guard model.inputSize == train.featureCount, model.outputSize == outputSize else {
         throw DataProblem(
           description:
-            "\(s.path) does not fit the run in \(s.resumePath ?? ""): the model takes "
+            "\(s.run.path) does not fit the run in \(s.resumePath ?? ""): the model takes "
             + "\(model.inputSize) inputs and gives \(model.outputSize) outputs, the data has "
             + "\(train.featureCount) features and needs \(outputSize) outputs")
       }
     } else {
       model = MLP(
-        inputSize: train.featureCount, layerSizes: s.layers + [outputSize], activation: s.activation,
-        initialization: s.activation == .relu ? .he : .glorot, using: &generator)
+        inputSize: train.featureCount, layerSizes: s.run.layers + [outputSize], activation: s.run.activation,
+        initialization: s.run.activation == .relu ? .he : .glorot, using: &generator)
     }
     var optimizer = try makeOptimizer(
-      s.optimizer, parameters: model.parameters, learningRate: s.learningRate)
+      s.run.optimizer, parameters: model.parameters, learningRate: s.run.learningRate)
     if let state = checkpoint?.optimizer { try optimizer.restore(from: state) }
 
-    let epochs = s.epochs
+    let epochs = s.run.epochs
     let trainingOptions = TrainingOptions(
-      epochs: epochs, batchSize: s.batchSize, seed: s.seed, l2: s.l2, shards: s.shards,
+      epochs: epochs, batchSize: s.run.batchSize, seed: s.run.seed, l2: s.run.l2, shards: s.run.shards,
       threads: s.threads, completedEpochs: completedEpochs)
-    if s.batchSize == nil {
+    if s.run.batchSize == nil {
       try checkMemory(model: model, rows: train.count, loss: loss, options: trainingOptions)
     }
 
-    var metadata = ["loss": loss.description, "target": s.targetText, "data": s.path]
+    var metadata = ["loss": loss.description, "target": s.run.targetText, "data": s.run.path]
     if let names = data.classNames { metadata["classNames"] = try encodeNames(names) }
     if loss == .hinge { metadata["labels"] = "signed" }
     metadata["run"] = try runSettings(s)
@@ -325,7 +286,7 @@ enum TrainCommand {
     // The names predict matches columns by: the features and the target
     // (when the file has a header), and the classes of a classifier.
     let columns = try Checkpoint.columnNames(
-      ofCSV: s.path, target: targetColumn(s.targetText), dataRows: data.count)
+      ofCSV: s.run.path, target: targetColumn(s.run.targetText), dataRows: data.count)
     let classifies = [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge]
       .contains(loss)
     /// Saves the model after `epoch` (atomically: the old file stays whole
@@ -346,7 +307,7 @@ enum TrainCommand {
     if completedEpochs > 0 {
       say("resuming \(s.resumePath ?? "") after epoch \(completedEpochs) of \(epochs)")
     }
-    say("training \(model) on \(train.count) rows of \(s.path), loss \(loss), optimizer \(optimizer.name)")
+    say("training \(model) on \(train.count) rows of \(s.run.path), loss \(loss), optimizer \(optimizer.name)")
     if let savePath = s.savePath {
       catchInterrupts(message: "stopping after this epoch, which will be saved to \(savePath)")
     }
