@@ -88,22 +88,6 @@ final class CSVFile {
 
   deinit { close(descriptor) }
 
-  /// The whole text of `path`, after the checks of ``openText(_:chunkSize:)``
-  /// (for readers that need all of it, such as prediction's).
-  static func readText(_ path: String) throws -> String {
-    let file = try openText(path)
-    var bytes: [UInt8] = []
-    let size = CSVScanner.chunkSize
-    let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
-    defer { buffer.deallocate() }
-    while true {
-      let n = try file.readBytes(into: buffer, count: size)
-      if n == 0 { break }
-      bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
-    }
-    return String(decoding: bytes, as: UTF8.self)
-  }
-
   /// Reads up to `count` bytes into `buffer`; 0 at the end of the file.
   func readBytes(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
     if let content {

@@ -124,27 +124,24 @@ extension Checkpoint {
     fromCSV path: String, target: TargetColumn? = nil, classNames: [String]? = nil,
     hasHeader: Bool? = nil, separator: Character = ","
   ) throws -> PredictionInputs {
-    let records = try InputTable.read(path, separator: separator)
-    guard let first = records.first else {
+    // One record at a time: memory does not grow with the file (the
+    // loader's scanner and its file checks).
+    let scanner = CSVScanner(file: try CSVFile.openText(path), separator: separator)
+    guard try scanner.next() else {
       throw CSVError(file: path, line: 0, column: 0, value: "", reason: "the file is empty")
     }
-    let width = first.fields.count
-    let header = hasHeader ?? detectHeader(records)
-    let names = header ? first.fields.map(\.value) : nil
-    let dataRecords = header ? records.dropFirst() : records[...]
-    guard !dataRecords.isEmpty else {
-      throw CSVError(
-        file: path, line: 0, column: 0, value: "",
-        reason: "no data rows (only the header, on line \(first.line))")
-    }
-
+    let width = scanner.fields.count
+    let firstLine = scanner.recordLine
+    let firstValues = scanner.fields.map { scanner.value($0) }
+    let header = try hasHeader ?? detectHeader(scanner, firstValues)
+    let names = header ? firstValues : nil
     // The target column.
     var targetIndex: Int?
     switch target {
     case .name(let name)?:
       guard let names, let found = names.firstIndex(of: name) else {
         throw CSVError(
-          file: path, line: first.line, column: 0, value: name,
+          file: path, line: firstLine, column: 0, value: name,
           reason: names.map { "no such column in the header (\($0.joined(separator: ", ")))" }
             ?? "no header row to find the target column in")
       }
@@ -152,7 +149,7 @@ extension Checkpoint {
     case .index(let i)?:
       guard (0..<width).contains(i) else {
         throw CSVError(
-          file: path, line: first.line, column: 0, value: String(i + 1),
+          file: path, line: firstLine, column: 0, value: String(i + 1),
           reason: "the target column is out of range: the file has \(width) columns")
       }
       targetIndex = i
@@ -194,26 +191,26 @@ extension Checkpoint {
       }
     }
 
-    func describe(_ j: Int) -> String {
-      if let name = names?[j], !name.isEmpty { return "column \(j + 1), \"\(name)\"" }
-      return "column \(j + 1)"
-    }
     let known = classNames ?? self.classNames
     var features: [[Double]] = []
     var targets: [[Double]] = []
     var lines: [Int] = []
-    features.reserveCapacity(dataRecords.count)
-    for record in dataRecords {
-      try InputTable.requireWidth(
-        record, width, against: header ? "the header" : "the first row", file: path)
-      features.append(
-        try columns.map { j in
-          try InputTable.finiteNumber(record.fields[j], file: path, column: describe(j))
-        })
-      lines.append(record.line)
+    /// Reads the scanner's current record as a row.
+    func readRow() throws {
+      try CSVTable.requireWidth(scanner, width, against: header ? "the header" : "the first row")
+      let fields = scanner.fields
+      features.append(try columns.map { j in try CSVTable.finiteNumber(scanner, fields[j], j, names) })
+      lines.append(scanner.recordLine)
       if let targetIndex {
-        targets.append([try targetValue(record.fields[targetIndex], known, path, describe(targetIndex))])
+        targets.append([try targetValue(scanner, fields[targetIndex], targetIndex, names, known)])
       }
+    }
+    if !header { try readRow() }
+    while try scanner.next() { try readRow() }
+    guard !features.isEmpty else {
+      throw CSVError(
+        file: path, line: 0, column: 0, value: "",
+        reason: "no data rows (only the header, on line \(firstLine))")
     }
     return PredictionInputs(
       features: features, targets: targetIndex == nil ? nil : targets, lines: lines,
@@ -224,34 +221,43 @@ extension Checkpoint {
   /// A target field: a class index when there are class names, else a
   /// finite number.
   private func targetValue(
-    _ field: InputTable.Field, _ known: [String]?, _ path: String, _ column: String
+    _ s: CSVScanner, _ field: CSVFieldRef, _ j: Int, _ names: [String]?, _ known: [String]?
   ) throws -> Double {
     guard let known else {
-      if field.isName {
+      if s.isName(field) {
         throw CSVError(
-          file: path, line: field.line, column: field.column, value: field.text,
-          reason: "a class name where the model was trained on numbers (\(column))")
+          file: s.file, line: field.line, column: s.column(field), value: s.text(field),
+          reason: "a class name where the model was trained on numbers (\(CSVTable.describe(j, names)))")
       }
-      return try InputTable.finiteNumber(field, file: path, column: column)
+      return try CSVTable.finiteNumber(s, field, j, names)
     }
-    if let k = known.firstIndex(of: field.value) { return Double(k) }
-    if let x = field.number, let k = known.firstIndex(where: { Double($0) == x }) {
+    let value = s.value(field)
+    if let k = known.firstIndex(of: value) { return Double(k) }
+    if let x = s.number(field), let k = known.firstIndex(where: { Double($0) == x }) {
       return Double(k)
     }
     throw PredictionInputError.unseenClass(
-      file: path, line: field.line, column: field.column, text: field.value, known: known)
+      file: s.file, line: field.line, column: s.column(field), text: value, known: known)
   }
 
-  /// Whether the first record is a header: it holds one of the checkpoint's
-  /// names, or text in a column where the other rows hold no text.
-  private func detectHeader(_ records: [InputTable.Record]) -> Bool {
-    guard let first = records.first else { return false }
+  /// Whether the first record (`first`, the scanner's current one) is a
+  /// header: it holds one of the checkpoint's names, or text in a column
+  /// where the other rows hold no text. Reading the other rows, it leaves
+  /// the scanner on the first record again.
+  private func detectHeader(_ s: CSVScanner, _ first: [String]) throws -> Bool {
     let known = Set((featureNames ?? []) + (targetName.map { [$0] } ?? []))
-    if first.fields.contains(where: { known.contains($0.value) }) { return true }
-    return first.fields.indices.contains { j in
-      first.fields[j].isName
-        && !records.dropFirst().contains { j < $0.fields.count && $0.fields[j].isName }
+    if first.contains(where: { known.contains($0) }) { return true }
+    // Columns with text on the first row; a column with text below too
+    // holds names (a class column), not a header's.
+    var candidates = Set(s.fields.indices.filter { s.isName(s.fields[$0]) })
+    guard !candidates.isEmpty else { return false }
+    while !candidates.isEmpty, try s.next() {
+      let fields = s.fields
+      for j in candidates where j < fields.count && s.isName(fields[j]) { candidates.remove(j) }
     }
+    try s.rewind()
+    _ = try s.next()
+    return !candidates.isEmpty
   }
 }
 
@@ -289,9 +295,12 @@ extension Checkpoint {
   public static func columnNames(
     ofCSV path: String, target: TargetColumn, dataRows: Int, separator: Character = ","
   ) throws -> CSVColumnNames? {
-    let records = try InputTable.read(path, separator: separator)
-    guard records.count == dataRows + 1, let header = records.first else { return nil }
-    let names = header.fields.map(\.value)
+    let scanner = CSVScanner(file: try CSVFile.openText(path), separator: separator)
+    guard try scanner.next() else { return nil }
+    let names = scanner.fields.map { scanner.value($0) }
+    var records = 1
+    while try scanner.next() { records += 1 }
+    guard records == dataRows + 1 else { return nil }
     let targetIndex: Int
     switch target {
     case .name(let name):
