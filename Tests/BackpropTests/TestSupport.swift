@@ -382,3 +382,20 @@ struct StepRecorder<Base: Optimizer>: Optimizer {
 
   mutating func restore(from state: OptimizerState) throws { try base.restore(from: state) }
 }
+
+/// `count` points x uniform in [−1, 1]² with targets `f(x, u)`, u a further
+/// uniform number in [−1, 1] drawn after x when `noise` (else 0), from a
+/// generator seeded by `seed`.
+func regressionData(
+  count: Int, seed: UInt64, noise: Bool = true, _ f: (_ x: [Double], _ u: Double) -> Double
+) throws -> Dataset {
+  var rng = SeededGenerator(seed: seed)
+  var features: [[Double]] = []
+  var labels: [Double] = []
+  for _ in 0..<count {
+    let x = [rng.nextUniform(in: -1, 1), rng.nextUniform(in: -1, 1)]
+    features.append(x)
+    labels.append(f(x, noise ? rng.nextUniform(in: -1, 1) : 0))
+  }
+  return try Dataset(features: features, labels: labels)
+}

@@ -12,15 +12,7 @@ import Testing
 
 /// A regression y = sin(2x₁) − x₂² + noise, x uniform in [−1, 1]².
 private func resumeData(count: Int, seed: UInt64) throws -> Dataset {
-  var rng = SeededGenerator(seed: seed)
-  var features: [[Double]] = []
-  var labels: [Double] = []
-  for _ in 0..<count {
-    let x = [rng.nextUniform(in: -1, 1), rng.nextUniform(in: -1, 1)]
-    features.append(x)
-    labels.append(Foundation.sin(2 * x[0]) - x[1] * x[1] + 0.05 * rng.nextUniform(in: -1, 1))
-  }
-  return try Dataset(features: features, labels: labels)
+  try regressionData(count: count, seed: seed) { x, u in Foundation.sin(2 * x[0]) - x[1] * x[1] + 0.05 * u }
 }
 
 /// Everything in a report, as bit patterns, so that `==` is bit for bit.

@@ -15,15 +15,7 @@ private func bits(_ xs: [Double]) -> [UInt64] { xs.map(\.bitPattern) }
 
 /// A noise-free regression y = 0.5·x₁ − x₂ + 0.25 with x uniform in [−1, 1]².
 private func linearData(count: Int, seed: UInt64) throws -> Dataset {
-  var rng = SeededGenerator(seed: seed)
-  var features: [[Double]] = []
-  var labels: [Double] = []
-  for _ in 0..<count {
-    let x = [rng.nextUniform(in: -1, 1), rng.nextUniform(in: -1, 1)]
-    features.append(x)
-    labels.append(0.5 * x[0] - x[1] + 0.25)
-  }
-  return try Dataset(features: features, labels: labels)
+  try regressionData(count: count, seed: seed, noise: false) { x, _ in 0.5 * x[0] - x[1] + 0.25 }
 }
 
 /// The indices in `model.parameters` of the biases.

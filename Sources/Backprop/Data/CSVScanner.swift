@@ -74,11 +74,7 @@ final class CSVScanner {
     capacity = bytes.count
     filled = bytes.count
     atEnd = true
-    let s = Array(String(separator).utf8)
-    separatorHead = s.first ?? UInt8(ascii: ",")
-    separatorTail = Array(s.dropFirst())
-    spaceIsSeparator = s == [Self.space]
-    tabIsSeparator = s == [Self.tab]
+    (separatorHead, separatorTail, spaceIsSeparator, tabIsSeparator) = Self.separatorBytes(separator)
     skipByteOrderMark()
   }
 
@@ -92,14 +88,17 @@ final class CSVScanner {
     filled = 0
     atEnd = false
     owned = true
-    let s = Array(String(separator).utf8)
-    separatorHead = s.first ?? UInt8(ascii: ",")
-    separatorTail = Array(s.dropFirst())
-    spaceIsSeparator = s == [Self.space]
-    tabIsSeparator = s == [Self.tab]
+    (separatorHead, separatorTail, spaceIsSeparator, tabIsSeparator) = Self.separatorBytes(separator)
   }
 
   deinit { if owned { window.deallocate() } }
+
+  /// The separator's first UTF-8 byte, the rest, and whether it is a space
+  /// or a tab (which are then not padding).
+  private static func separatorBytes(_ separator: Character) -> (UInt8, [UInt8], Bool, Bool) {
+    let s = Array(String(separator).utf8)
+    return (s.first ?? UInt8(ascii: ","), Array(s.dropFirst()), s == [space], s == [tab])
+  }
 
   /// Goes back to the first record.
   func rewind() throws {
