@@ -10,6 +10,12 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 checks=0
+run_status() { # command...: runs it (its redirections apply) and leaves its exit code in $status
+  set +e
+  "$@"
+  status=$?
+  set -e
+}
 check() { # description, command...
   local what="$1"; shift
   checks=$((checks + 1))

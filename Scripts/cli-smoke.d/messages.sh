@@ -8,14 +8,11 @@ printf 'x,y,label\n1,2,\x00\x01\n' > "$tmp/msg-binary.csv"
 printf 'x,caf\xe9,label\n1,2,0\n' > "$tmp/msg-latin1.csv"
 file_case() { # name, file, expected fragment
   for command in train predict; do
-    set +e
     if [ "$command" = train ]; then
-      "$bin" train --data "$2" --target label > /dev/null 2> "$tmp/msg.err"
+      run_status "$bin" train --data "$2" --target label > /dev/null 2> "$tmp/msg.err"
     else
-      "$bin" predict --model "$tmp/msg-model.json" --data "$2" > /dev/null 2> "$tmp/msg.err"
+      run_status "$bin" predict --model "$tmp/msg-model.json" --data "$2" > /dev/null 2> "$tmp/msg.err"
     fi
-    local status=$?
-    set -e
     check "$command on $1 exits 1" test "$status" -eq 1
     check "$command on $1 says: $3" grep -qF -- "$3" "$tmp/msg.err"
     check "$command on $1 names the path" grep -qF -- "$2" "$tmp/msg.err"
@@ -28,16 +25,10 @@ file_case "a gzip file" "$tmp/msg-gzip.csv" "gzip-compressed, not CSV text; deco
 file_case "a binary file" "$tmp/msg-binary.csv" "a binary file, not CSV text"
 file_case "Latin-1 text" "$tmp/msg-latin1.csv" "not UTF-8 text"
 
-set +e
-"$bin" train --data "$tmp/msg-ok.csv" --target 99 > /dev/null 2> "$tmp/msg-target.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/msg-ok.csv" --target 99 > /dev/null 2> "$tmp/msg-target.err"
 check "--target 99 on 3 columns exits 1" test "$status" -eq 1
 check "--target 99 is counted from 1" grep -qF "the target is column 99 (counted from 1), but the first row has only 3 columns" "$tmp/msg-target.err"
-set +e
-"$bin" train --data "$tmp/msg-ok.csv" --target label --test-fraction 0.99 > /dev/null 2> "$tmp/msg-fraction.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/msg-ok.csv" --target label --test-fraction 0.99 > /dev/null 2> "$tmp/msg-fraction.err"
 check "--test-fraction 0.99 of 4 rows exits 1" test "$status" -eq 1
 check "--test-fraction 0.99 of 4 rows says so in the option's name" grep -qF -- "--test-fraction 0.99 of 4 rows leaves no rows to train on" "$tmp/msg-fraction.err"
 check "no API names in messages" test "$(grep -c testFraction "$tmp/msg-fraction.err")" -eq 0

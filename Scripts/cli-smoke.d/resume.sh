@@ -42,16 +42,10 @@ check "Ctrl-C saves the last completed epoch" grep -q "interrupted after epoch [
 check "after Ctrl-C, resuming gives the run left alone" cmp -s "$tmp/long-whole.json" "$tmp/long-part.json"
 
 # Resuming keeps the run's settings: changing one is a usage mistake.
-set +e
-"$bin" train --resume "$tmp/part.json" --seed 3 > /dev/null 2> "$tmp/resume-seed.err"
-status=$?
-set -e
+run_status "$bin" train --resume "$tmp/part.json" --seed 3 > /dev/null 2> "$tmp/resume-seed.err"
 check "--resume with --seed exits 2" test "$status" -eq 2
 check "--resume with --seed says why" grep -q "a resumed run keeps the settings it started with" "$tmp/resume-seed.err"
-set +e
-"$bin" train --data "$tmp/resume.csv" --target label --checkpoint-every 2 > /dev/null 2> "$tmp/ckpt-nosave.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/resume.csv" --target label --checkpoint-every 2 > /dev/null 2> "$tmp/ckpt-nosave.err"
 check "--checkpoint-every without --save exits 2" test "$status" -eq 2
 check "--checkpoint-every without --save says so" grep -q "needs --save" "$tmp/ckpt-nosave.err"
 
@@ -59,10 +53,7 @@ check "--checkpoint-every without --save says so" grep -q "needs --save" "$tmp/c
 # starts, with the estimate and the fix (30,000 rows through 512-wide layers
 # need tens of GB in one batch); mini-batches are accepted.
 awk 'BEGIN { srand(1); print "a,b,label"; for (i = 0; i < 30000; i++) printf "%.3f,%.3f,%d\n", rand(), rand(), i % 2 }' > "$tmp/wide.csv"
-set +e
-"$bin" train --data "$tmp/wide.csv" --target label --layers 512,512 > "$tmp/wide.out" 2> "$tmp/wide.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/wide.csv" --target label --layers 512,512 > "$tmp/wide.out" 2> "$tmp/wide.err"
 check "a full batch too big for memory exits 1" test "$status" -eq 1
 check "a full batch too big for memory suggests mini-batches" grep -q "would need about .* GB, more than half of this machine's .*--batch-size" "$tmp/wide.err"
 check "a full batch too big for memory trains nothing" test "$(grep -c epoch "$tmp/wide.out")" -eq 0

@@ -18,15 +18,9 @@ check "labels 1…3 train three outputs" grep -q "→ 3 linear)" "$tmp/grades.ou
 "$bin" train --data "$tmp/grades.csv" --target grade --epochs 1 --task regress > "$tmp/grades-regress.out"
 check "--task regress makes a measurement of them" grep -q "target 'grade': regression (asked for)" "$tmp/grades-regress.out"
 
-set +e
-"$bin" train --data "$tmp/grades.csv" --target grade --task regress --loss cross-entropy > /dev/null 2> "$tmp/task-loss.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/grades.csv" --target grade --task regress --loss cross-entropy > /dev/null 2> "$tmp/task-loss.err"
 check "--task regress with a classifying loss exits 2" test "$status" -eq 2
 check "--task regress with a classifying loss says why" grep -q "regress does not go with --loss cross-entropy" "$tmp/task-loss.err"
-set +e
-"$bin" train --data "$tmp/grades.csv" --target grade --task maybe > /dev/null 2> "$tmp/task-bad.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/grades.csv" --target grade --task maybe > /dev/null 2> "$tmp/task-bad.err"
 check "--task maybe exits 2" test "$status" -eq 2
 check "--task maybe lists the choices" grep -q "one of auto, classify, regress" "$tmp/task-bad.err"

@@ -5,10 +5,7 @@ usage_case() { # expected message fragment, arguments...
   local expected="$1"; shift
   local target=(--target label)
   case " $* " in *" --target "*) target=() ;; esac
-  set +e
-  "$bin" train --data "$tmp/does-not-exist.csv" "${target[@]}" "$@" > /dev/null 2> "$tmp/usage-case.err"
-  local status=$?
-  set -e
+  run_status "$bin" train --data "$tmp/does-not-exist.csv" "${target[@]}" "$@" > /dev/null 2> "$tmp/usage-case.err"
   check "train $* exits 2" test "$status" -eq 2
   check "train $* says: $expected" grep -qF -- "$expected" "$tmp/usage-case.err"
   check "train $* is one line" test "$(wc -l < "$tmp/usage-case.err")" -eq 1
@@ -34,19 +31,13 @@ usage_case "--optimizer 'adamx' is not allowed: one of sgd" --optimizer adamx
 
 # --name=value is accepted like --name value.
 printf 'x,y,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n0.1,0.1,0\n0.9,0.1,1\n' > "$tmp/tiny.csv"
-set +e
-"$bin" train --data="$tmp/tiny.csv" --target=label --epochs=3 --layers=4 > "$tmp/equals.out" 2> "$tmp/equals.err"
-status=$?
-set -e
+run_status "$bin" train --data="$tmp/tiny.csv" --target=label --epochs=3 --layers=4 > "$tmp/equals.out" 2> "$tmp/equals.err"
 check "--name=value options train" test "$status" -eq 0
 check "--epochs=3 runs three epochs" grep -q "epoch 3/3" "$tmp/equals.out"
 
 # A target with one class is a data problem (exit 1), named, without the usage text.
 printf 'x,label\n1,0\n2,0\n3,0\n' > "$tmp/one-class.csv"
-set +e
-"$bin" train --data "$tmp/one-class.csv" --target label > /dev/null 2> "$tmp/one-class.err"
-status=$?
-set -e
+run_status "$bin" train --data "$tmp/one-class.csv" --target label > /dev/null 2> "$tmp/one-class.err"
 check "a single-class target exits 1" test "$status" -eq 1
 check "a single-class target says so" grep -q "has one class only" "$tmp/one-class.err"
 check "a single-class target prints no usage" test "$(grep -c "usage:" "$tmp/one-class.err")" -eq 0

@@ -35,7 +35,7 @@ enum PredictCommand {
     do {
       inputs = try checkpoint.readInputs(fromCSV: dataPath, target: target, classNames: classNames)
     } catch let error as PredictionInputError {
-      throw DataError(description: explain(error, checkpoint: checkpoint, targetGiven: target != nil))
+      throw DataProblem(description: explain(error, checkpoint: checkpoint, targetGiven: target != nil))
     }
     var rows = inputs.features
     if let scaling = checkpoint.scaling { rows = rows.map { scaling($0) } }
@@ -123,7 +123,7 @@ enum PredictCommand {
     for (row, target) in zip(lines, targets) {
       let label = target[0]
       guard label == label.rounded(), label >= 0, label < Double(classCount) else {
-        throw DataError(
+        throw DataProblem(
           description: "\(file):\(row): class label \(String(format: "%.6g", label)) is not "
             + "one of the model's classes 0 to \(classCount - 1)")
       }
@@ -148,10 +148,4 @@ enum PredictCommand {
       return output.map { "\($0)" }.joined(separator: ",")
     }
   }
-}
-
-/// A problem with the data given to a command: printed on stderr, exit
-/// code 1.
-struct DataError: Error, CustomStringConvertible {
-  var description: String
 }

@@ -134,9 +134,7 @@ enum TrainCommand {
     var savePath: String? = nil
     if o["--save"] != nil { savePath = try o.required("--save", "FILE.json") }
     let task = try o.choice("--task", default: "auto", from: ["auto", "classify", "regress"]) ?? "auto"
-    if task == "regress", let loss,
-      [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge].contains(loss)
-    {
+    if task == "regress", let loss, loss.classifies {
       throw o.mistake("--task", o["--task"] ?? "", "regress does not go with --loss \(loss), which classifies")
     }
     let run = Run(
@@ -285,10 +283,12 @@ enum TrainCommand {
     if let n = s.checkpointEvery { metadata["checkpointEvery"] = String(n) }
     // The names predict matches columns by: the features and the target
     // (when the file has a header), and the classes of a classifier.
-    let columns = try Checkpoint.columnNames(
-      ofCSV: s.run.path, target: targetColumn(s.run.targetText), dataRows: data.count)
-    let classifies = [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge]
-      .contains(loss)
+    // (Read only when saving: it reads the training file's header again.)
+    let columns =
+      s.savePath == nil
+      ? nil
+      : try Checkpoint.columnNames(
+        ofCSV: s.run.path, target: targetColumn(s.run.targetText), dataRows: data.count)
     /// Saves the model after `epoch` (atomically: the old file stays whole
     /// until the new one is).
     func save(after epoch: Int, _ state: OptimizerState) throws {
@@ -297,7 +297,7 @@ enum TrainCommand {
       withEpoch["epoch"] = String(epoch)
       let result = try model.save(
         to: savePath, optimizer: state, metadata: withEpoch, scaling: standardizer,
-        featureNames: columns?.featureNames, classNames: classifies ? data.classNames : nil,
+        featureNames: columns?.featureNames, classNames: loss.classifies ? data.classNames : nil,
         targetName: columns?.targetName, replacingReadOnly: s.force)
       for leftover in result.removedLeftovers {
         say("removed leftover \(leftover) (from a save that was interrupted)")
@@ -398,10 +398,8 @@ enum TrainCommand {
 
   /// The model's output count for a loss.
   static func outputCount(for loss: Loss, data: Dataset, target: String) throws -> Int {
-    let classifies = [.softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge]
-      .contains(loss)
     let k = data.classNames?.count ?? data.classCount ?? 0
-    if classifies && k == 1 {
+    if loss.classifies && k == 1 {
       let only = data.classNames?.first.map { "'\($0)'" } ?? formatNumber(data.labels.first ?? 0)
       throw DataProblem(
         description:
@@ -533,5 +531,15 @@ enum Evaluation {
       }
     }
     return n > 0 ? total / Double(n) : .nan
+  }
+}
+
+extension Loss {
+  /// Whether the loss scores classes (its targets are labels), not numbers.
+  var classifies: Bool {
+    switch self {
+    case .softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge: true
+    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError: false
+    }
   }
 }
