@@ -149,7 +149,7 @@ public struct Value {
   /// recorded in has ended or its tape was reset or released.
   public var isValid: Bool {
     if _slowPath(!storage.isOnOwnerThread) { Value.staleFailure(self) }
-    return storage.isLive(index, stamp)
+    return storage.pointee.isLive(index, stamp)  // the thread is checked above
   }
 
   /// An optional name shown in graph exports.

@@ -33,23 +33,13 @@ struct LayerPlan {
   /// The plan of `neurons`, or nil unless their parameters are such a block
   /// (every handle live when the layer is made) with one activation.
   init?(_ neurons: [Neuron]) {
-    guard let head = neurons.first, let firstWeight = head.weights.first,
-      let lastNeuron = neurons.last
-    else { return nil }
-    let s = firstWeight.storage
+    guard let head = neurons.first, !head.weights.isEmpty else { return nil }
     let n = head.weights.count
-    var expected = Int(firstWeight.index)
-    for neuron in neurons {
-      guard neuron.weights.count == n, neuron.activation == head.activation else { return nil }
-      for v in neuron.weights + [neuron.bias] {
-        guard v.storage == s, Int(v.index) == expected, s.isLive(v.index, v.stamp) else {
-          return nil
-        }
-        expected += 1
-      }
-    }
-    last = lastNeuron.bias
-    first = firstWeight.index
+    guard neurons.allSatisfy({ $0.weights.count == n && $0.activation == head.activation }),
+      let block = ConsecutiveNodes(neurons.flatMap { $0.weights + [$0.bias] })
+    else { return nil }
+    last = block.last
+    first = block.first
     inputs = n
     outputs = neurons.count
     activation = head.activation
