@@ -99,7 +99,7 @@ public final class Recording {
       "Backprop: replayed a Recording whose nodes were released (a scope ended or the tape was reset)"
     )
     if let schedule {
-      s.pointee.replayForward(schedule)
+      s.replayForward(schedule)
       return output
     }
     require(

@@ -208,11 +208,11 @@ struct ReplaySchedule {
   }
 }
 
-extension TapeStorage {
+extension UnsafeMutablePointer where Pointee == TapeStorage {
   /// Recomputes `data` for the nodes of `schedule` from their operands, with
   /// the formulas used when they were recorded.
-  mutating func replayForward(_ schedule: ReplaySchedule) {
-    let columns = ReplayColumns(self)
+  func replayForward(_ schedule: ReplaySchedule) {
+    let columns = ReplayColumns(TapeColumns(self))
     schedule.nodes.withUnsafeBufferPointer { nodes in
       guard let nodes = nodes.baseAddress else { return }
       for run in schedule.runs {
@@ -234,6 +234,7 @@ extension TapeStorage {
 
 /// The columns replay reads and writes, loaded once.
 struct ReplayColumns {
+  let columns: TapeColumns
   let op: UnsafeMutablePointer<OpCode>
   let lhs: UnsafeMutablePointer<UInt32>
   let rhs: UnsafeMutablePointer<UInt32>
@@ -241,50 +242,38 @@ struct ReplayColumns {
   let operands: UnsafePointer<UInt32>
   let constants: UnsafeMutablePointer<Double>
 
-  init(_ s: borrowing TapeStorage) {
-    op = s.op
-    lhs = s.lhs
-    rhs = s.rhs
-    data = s.data
-    operands = UnsafePointer(s.operands)
-    constants = s.constants
+  init(_ columns: TapeColumns) {
+    self.columns = columns
+    op = columns.op
+    lhs = columns.lhs
+    rhs = columns.rhs
+    data = columns.data
+    operands = UnsafePointer(columns.operands)
+    constants = columns.constants
   }
 
   /// Recomputes the `count` nodes listed at `nodes`, all with op `code`
-  /// (and, for dot products, one length): a loop per op for the common ones,
-  /// so no node pays for the dispatch on its op.
+  /// (and, for dot products, one length): one loop per layout, so no node
+  /// pays for finding its operands, and dot products four at a time.
   @inline(__always)
   func recompute(_ code: OpCode, _ nodes: UnsafePointer<UInt32>, count: Int) {
-    @inline(__always) func unary(_ f: (Double) -> Double) {
+    switch code.layout {
+    case .unary:
       for k in 0..<count {
         let i = Int(nodes[k])
-        data[i] = f(data[Int(lhs[i])])
+        data[i] = code.forward(data[Int(lhs[i])], 0)
       }
-    }
-    @inline(__always) func binary(_ f: (Double, Double) -> Double) {
+    case .unaryConstant:
       for k in 0..<count {
         let i = Int(nodes[k])
-        data[i] = f(data[Int(lhs[i])], data[Int(rhs[i])])
+        data[i] = code.forward(data[Int(lhs[i])], constants[Int(rhs[i])])
       }
-    }
-    @inline(__always) func withConstant(_ f: (Double, Double) -> Double) {
+    case .binary:
       for k in 0..<count {
         let i = Int(nodes[k])
-        data[i] = f(data[Int(lhs[i])], constants[Int(rhs[i])])
+        data[i] = code.forward(data[Int(lhs[i])], data[Int(rhs[i])])
       }
-    }
-    switch code {
-    case .add: binary { $0 + $1 }
-    case .subtract: binary { $0 - $1 }
-    case .multiply: binary { $0 * $1 }
-    case .addConstant: withConstant { $0 + $1 }
-    case .multiplyConstant: withConstant { $0 * $1 }
-    case .constantMinus: withConstant { $1 - $0 }
-    case .powerConstant: withConstant { Kernels.power($0, $1) }
-    case .relu: unary { Kernels.relu($0) }
-    case .tanh: unary { LibM.tanh($0) }
-    case .sigmoid: unary { Kernels.sigmoid($0) }
-    case .dot, .dotConstant:
+    case .pairs, .constantList:
       var k = 0
       while k + 4 <= count {
         dots4(Int(nodes[k]), Int(nodes[k + 1]), Int(nodes[k + 2]), Int(nodes[k + 3]))
@@ -294,85 +283,14 @@ struct ReplayColumns {
         recompute(Int(nodes[k]))
         k += 1
       }
-    default:
+    case .leaf, .unaryFunction, .list:
       for k in 0..<count { recompute(Int(nodes[k])) }
     }
   }
 
-  /// Recomputes node `i` alone, with the formula used when it was recorded.
+  /// Recomputes node `i` alone, with the formula it was recorded with.
   @inline(__always)
-  func recompute(_ i: Int) {
-    let a = Int(lhs[i])
-    let b = Int(rhs[i])
-    let value: Double
-    switch op[i] {
-    case .leaf: return
-    case .add: value = data[a] + data[b]
-    case .subtract: value = data[a] - data[b]
-    case .multiply: value = data[a] * data[b]
-    case .divide: value = data[a] / data[b]
-    case .power: value = LibM.pow(data[a], data[b])
-    case .maximum: value = Kernels.maximum(data[a], data[b])
-    case .minimum: value = Kernels.minimum(data[a], data[b])
-    case .addConstant: value = data[a] + constants[b]
-    case .multiplyConstant: value = data[a] * constants[b]
-    case .divideConstant: value = data[a] / constants[b]
-    case .constantMinus: value = constants[b] - data[a]
-    case .constantDivide: value = constants[b] / data[a]
-    case .powerConstant: value = Kernels.power(data[a], constants[b])
-    case .leakyReLU: value = Kernels.leakyReLU(data[a], slope: constants[b])
-    case .elu: value = Kernels.elu(data[a], alpha: constants[b])
-    case .negate: value = -data[a]
-    case .exp: value = LibM.exp(data[a])
-    case .log: value = LibM.log(data[a])
-    case .sqrt: value = data[a].squareRoot()
-    case .abs: value = Kernels.abs(data[a])
-    case .tanh: value = LibM.tanh(data[a])
-    case .sigmoid: value = Kernels.sigmoid(data[a])
-    case .relu: value = Kernels.relu(data[a])
-    case .softplus: value = Kernels.softplus(data[a])
-    case .step: value = Kernels.step(data[a])
-    case .sum:
-      var total = 0.0
-      var p = operands + a
-      for _ in 0..<b {
-        total += data[Int(p.pointee)]
-        p += 1
-      }
-      value = total
-    case .dot:
-      value = dot(i)
-    case .dotConstant:
-      value = dot(i)
-    case .logSumExp:
-      value = Kernels.logSumExp(operands + a, count: b, data: data)
-    }
-    data[i] = value
-  }
-
-  /// Σ xₖyₖ (or Σ xₖcₖ) of dot-product node `i`, left to right, as recorded.
-  @inline(__always)
-  func dot(_ i: Int) -> Double {
-    let a = Int(lhs[i])
-    let n = Int(rhs[i])
-    var total = 0.0
-    if op[i] == .dot {
-      var p = operands + a
-      for _ in 0..<n {
-        total += data[Int(p[0])] * data[Int(p[1])]
-        p += 2
-      }
-    } else {
-      var p = operands + a + 1
-      var c = UnsafePointer(constants + Int(operands[a]))
-      for _ in 0..<n {
-        total += data[Int(p.pointee)] * c.pointee
-        p += 1
-        c += 1
-      }
-    }
-    return total
-  }
+  func recompute(_ i: Int) { data[i] = columns.forward(i) }
 
   /// Four dot products Σ wₖxₖ with the same xₖ, each with its wₖ at
   /// consecutive indices (four neurons of a layer), side by side: each xₖ

@@ -1,4 +1,5 @@
-// The reverse sweep, and every op's local derivatives.
+// The reverse sweep: `backward()`, applying each op's local derivatives from
+// the op table (`Formulas.swift`) in numbers.
 //
 // Creation order is a topological order (an op's operands exist before it),
 // so the sweep needs no sort and no recursion: it processes reached nodes from
@@ -34,29 +35,25 @@ extension Value {
   ///   no memory beyond the tape's bitmap (1 bit a node). The sweep is a loop,
   ///   so graphs of any depth are safe on any stack.
   public func backward(gradient: Double = 1) {
-    storage.pointee.backward(from: node, seed: gradient)
+    storage.backward(from: node, gradient: gradient)
   }
 }
 
-extension TapeStorage {
-  /// The reverse sweep from `root`.
-  mutating func backward(from root: Int, seed: Double) {
-    noteBackward()
+extension UnsafeMutablePointer where Pointee == TapeStorage {
+  /// The reverse sweep from `root`, its gradient seeded with `gradient`.
+  func backward(from root: Int, gradient: Double) {
+    pointee.noteBackward()
+    let op = pointee.op
+    let grad = pointee.grad
     if op[root] == .leaf {
-      grad[root] += seed
+      grad[root] += gradient
       return
     }
-    pending.reserve(count)
+    pointee.pending.reserve(pointee.count)
+    let pending = pointee.pending
     guard let l0 = pending.level0, let l1 = pending.level1, let l2 = pending.level2 else {
       fatalError("Backprop: the backward bitmap was not allocated")
     }
-    let op = self.op
-    let lhs = self.lhs
-    let rhs = self.rhs
-    let data = self.data
-    let grad = self.grad
-    let operands = self.operands
-    let constants = self.constants
 
     /// Adds `c` to node `j`'s gradient and, for an interior node reached for
     /// the first time in this sweep, marks it pending (its gradient starts
@@ -114,173 +111,15 @@ extension TapeStorage {
       return (lower1 &<< 6) | (63 - l1[lower1].leadingZeroBitCount)
     }
 
-    /// The first index of `n ≥ 1` operands, `step` entries apart from
-    /// `p`, when they are consecutive leaves (a neuron's weights), or nil.
-    @inline(__always) func leafRun(_ p: UnsafeMutablePointer<UInt32>, _ n: Int, step: Int) -> Int? {
-      guard n > 0 else { return nil }
-      let first = p[0]
-      var mismatch: UInt32 = 0
-      for k in 0..<n { mismatch |= p[k * step] ^ (first &+ UInt32(truncatingIfNeeded: k)) }
-      guard mismatch == 0 else { return nil }
-      let ops = op + Int(first)
-      var kinds: UInt8 = 0
-      for k in 0..<n { kinds |= ops[k].rawValue ^ OpCode.leaf.rawValue }
-      return kinds == 0 ? Int(first) : nil
-    }
-
-    grad[root] = seed
+    let columns = TapeColumns(self)
+    let numbers = NumericChainRule(columns: columns)
+    grad[root] = gradient
     var i = root
     while true {
-      let g = grad[i]
-      let a = lhs[i]
-      let b = rhs[i]
-      switch op[i] {
-      case .leaf:
-        break
-      case .add:
-        accumulate(a, g)
-        accumulate(b, g)
-      case .subtract:
-        accumulate(a, g)
-        accumulate(b, -g)
-      case .multiply:
-        let x = data[Int(a)]
-        let y = data[Int(b)]
-        accumulate(a, g * y)
-        accumulate(b, g * x)
-      case .divide:
-        let y = data[Int(b)]
-        accumulate(a, g / y)
-        accumulate(b, -g * (data[i] / y))
-      case .power:
-        let x = data[Int(a)]
-        let p = data[Int(b)]
-        accumulate(a, g * Derivatives.power(x, p))
-        accumulate(b, g * (x == 0 && p >= 0 ? 0 : data[i] * LibM.log(x)))
-      case .maximum, .minimum:
-        let x = data[Int(a)]
-        let y = data[Int(b)]
-        if x == y {
-          accumulate(a, g * 0.5)
-          accumulate(b, g * 0.5)
-        } else if x.isNaN || y.isNaN {
-          accumulate(a, g)
-          accumulate(b, g)
-        } else if (x > y) == (op[i] == .maximum) {
-          accumulate(a, g)
-        } else {
-          accumulate(b, g)
-        }
-      case .addConstant:
-        accumulate(a, g)
-      case .multiplyConstant:
-        accumulate(a, g * constants[Int(b)])
-      case .divideConstant:
-        accumulate(a, g / constants[Int(b)])
-      case .constantMinus:
-        accumulate(a, -g)
-      case .constantDivide:
-        accumulate(a, -g * (data[i] / data[Int(a)]))
-      case .powerConstant:
-        accumulate(a, g * Derivatives.power(data[Int(a)], constants[Int(b)]))
-      case .leakyReLU:
-        let x = data[Int(a)]
-        accumulate(a, x > 0 ? g : g * constants[Int(b)])
-      case .elu:
-        let x = data[Int(a)]
-        accumulate(a, x > 0 ? g : g * constants[Int(b)] * LibM.exp(x))
-      case .negate:
-        accumulate(a, -g)
-      case .exp:
-        accumulate(a, g * data[i])
-      case .log:
-        accumulate(a, g / data[Int(a)])
-      case .sqrt:
-        accumulate(a, g / (2 * data[i]))
-      case .abs:
-        accumulate(a, g * Derivatives.sign(data[Int(a)]))
-      case .tanh:
-        let y = data[i]
-        accumulate(a, g * (1 - y * y))
-      case .sigmoid:
-        let y = data[i]
-        accumulate(a, g * (y * (1 - y)))
-      case .relu:
-        let x = data[Int(a)]
-        if x > 0 {
-          accumulate(a, g)
-        } else if x.isNaN {
-          accumulate(a, .nan)
-        }
-      case .softplus:
-        accumulate(a, g * Kernels.sigmoid(data[Int(a)]))
-      case .step:
-        break
-      case .sum:
-        let start = Int(a)
-        for k in start..<(start + Int(b)) { accumulate(operands[k], g) }
-      case .dot:
-        let start = Int(a)
-        let n = Int(b)
-        if let w = leafRun(operands + start, n, step: 2) {
-          // A neuron's weights: known leaves, so their gradients are added
-          // without the check; the same additions in the same order.
-          for k in 0..<n {
-            let y = operands[start + 2 * k + 1]
-            let dy = g * data[w + k]
-            grad[w + k] += g * data[Int(y)]
-            accumulate(y, dy)
-          }
-        } else {
-          for k in 0..<n {
-            let x = operands[start + 2 * k]
-            let y = operands[start + 2 * k + 1]
-            let dx = g * data[Int(y)]
-            let dy = g * data[Int(x)]
-            accumulate(x, dx)
-            accumulate(y, dy)
-          }
-        }
-      case .dotConstant:
-        let start = Int(a)
-        let n = Int(b)
-        let c = constants + Int(operands[start])
-        if let w = leafRun(operands + start + 1, n, step: 1) {
-          // A neuron's weights: one loop over consecutive gradients.
-          let gw = grad + w
-          for k in 0..<n { gw[k] += g * c[k] }
-        } else {
-          for k in 0..<n { accumulate(operands[start + 1 + k], g * c[k]) }
-        }
-      case .logSumExp:
-        let start = Int(a)
-        let n = Int(b)
-        let y = data[i]
-        if y.isFinite {
-          // softmax(x)ⱼ = e^(xⱼ − m) / Σ e^(xᵢ − m), with m = max x. Not
-          // e^(xⱼ − y): once log n is below half an ulp of m, y rounds to m
-          // and every entry would get 1 (found with logits of 1e15).
-          var m = -Double.infinity
-          for k in start..<(start + n) { m = Swift.max(m, data[Int(operands[k])]) }
-          var total = 0.0
-          for k in start..<(start + n) { total += LibM.exp(data[Int(operands[k])] - m) }
-          let scale = g / total
-          for k in start..<(start + n) {
-            let j = operands[k]
-            accumulate(j, scale * LibM.exp(data[Int(j)] - m))
-          }
-        } else if y.isNaN {
-          for k in start..<(start + n) { accumulate(operands[k], .nan) }
-        } else {
-          // ±inf: the gradient is shared by the entries equal to the result.
-          var ties = 0
-          for k in start..<(start + n) where data[Int(operands[k])] == y { ties += 1 }
-          let share = g / Double(ties)
-          for k in start..<(start + n) where data[Int(operands[k])] == y {
-            accumulate(operands[k], share)
-          }
-        }
-      }
+      // The chain rule of node i's op, from the op table.
+      ChainRule.propagate(
+        node: i, upstream: grad[i], in: columns, numbers, weightRuns: true,
+        give: { j, c in accumulate(j, c()) }, giveWeight: { w, c in grad[w] += c })
       // The next node: i − 1 when it is pending (a test the branch predictor
       // gets right in dense graphs, so the loads for node i − 1 start before
       // node i is finished); otherwise the highest pending node below, found
@@ -314,21 +153,30 @@ extension TapeStorage {
   }
 }
 
-/// Local derivatives shared by several ops.
-@usableFromInline
-enum Derivatives {
-  /// d(x^p)/dx = p·x^(p−1), with d(x⁰)/dx = 0 everywhere (also at x = 0,
-  /// where the formula gives 0·inf).
-  @inlinable @inline(__always)
-  static func power(_ x: Double, _ p: Double) -> Double {
-    if p == 2 { return 2 * x }
-    if p == 0 { return 0 }
-    return p * LibM.pow(x, p - 1)
-  }
+/// The chain rule in numbers: what `backward()` and the trace compute.
+struct NumericChainRule: ChainRuleArithmetic {
+  let columns: TapeColumns
 
-  /// sign(x) with sign(0) = 0 and sign(NaN) = NaN.
-  @inlinable @inline(__always)
-  static func sign(_ x: Double) -> Double {
-    x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : .nan))
+  @inline(__always) func value(_ j: UInt32) -> Double { columns.data[Int(j)] }
+  @inline(__always) func constant(_ c: Double) -> Double { c }
+  @inline(__always) func unary(_ code: OpCode, _ x: Double, _ c: Double) -> Double {
+    code.forward(x, c)
   }
+  @inline(__always) func binary(_ code: OpCode, _ x: Double, _ y: Double) -> Double {
+    code.forward(x, y)
+  }
+  func derivative(ofFunction k: Int, at x: Double) -> Double {
+    columns.storage.pointee.functions[k].derivativeOrStop(x)
+  }
+  @inline(__always) func sum(_ xs: UnsafeMutableBufferPointer<Double>) -> Double {
+    var total = 0.0
+    for x in xs { total += x }
+    return total
+  }
+  @inline(__always) func times(_ g: Double, _ d: Double) -> Double { g * d }
+  @inline(__always) func scaled(_ g: Double, by c: Double) -> Double { g * c }
+  @inline(__always) func quotient(_ g: Double, _ d: Double) -> Double { g / d }
+  @inline(__always) func quotient(_ g: Double, byConstant c: Double) -> Double { g / c }
+  @inline(__always) func negated(_ g: Double) -> Double { -g }
+  @inline(__always) func fixed(_ c: Double) -> Double { c }
 }

@@ -92,7 +92,7 @@ extension Value {
   ///
   /// Gradients change exactly as with ``backward(gradient:)``.
   ///
-  /// - Parameter gradient: The seed; 1 by default.
+  /// - Parameter gradient: The upstream gradient, as in ``backward(gradient:)``; 1 by default.
   /// - Returns: The steps, output first.
   /// - Complexity: O(n log n) for the n nodes below this value, and memory
   ///   for every step: for learning and checking, not for training.
@@ -114,7 +114,7 @@ extension Value {
     for node in graph.nodes.reversed() where node.op != .leaf {
       guard let g = adjoint[node.index] else { continue }
       s.grad[node.index] = g
-      for (input, local, contribution) in LocalDerivatives.contributions(of: node, upstream: g, in: s) {
+      for (input, local, contribution) in LocalDerivatives.contributions(of: node.index, upstream: g, in: s) {
         steps.append(
           BackwardTrace.Step(
             node: node.index, nodeName: name(node.index), op: GraphText.opLabel(node),
@@ -133,103 +133,25 @@ extension Value {
   }
 }
 
-/// The chain rule of each op written as (input, local derivative,
-/// contribution) triples, for the trace. The contributions are computed with
-/// the same expressions as the sweep in `Backward.swift`, so that the two
-/// give bit-identical gradients (tested).
+/// The chain rule of node `i` as (input, local derivative, contribution)
+/// triples, from the op table: the contributions are what `backward()`
+/// adds, and each local derivative is the contribution for an upstream
+/// gradient of 1 (the same formula, so g/y has the local derivative 1/y).
 enum LocalDerivatives {
   static func contributions(
-    of node: GraphSnapshot.Node, upstream g: Double, in s: UnsafeMutablePointer<TapeStorage>
+    of i: Int, upstream g: Double, in s: UnsafeMutablePointer<TapeStorage>
   ) -> [(Int, Double, Double)] {
-    let data = s.data
-    let y = node.data
-    let ops = node.operands
-    func x(_ k: Int) -> Double { data[ops[k]] }
-    switch node.op {
-    case .leaf:
-      return []
-    case .add:
-      return [(ops[0], 1, g), (ops[1], 1, g)]
-    case .subtract:
-      return [(ops[0], 1, g), (ops[1], -1, -g)]
-    case .multiply:
-      return [(ops[0], x(1), g * x(1)), (ops[1], x(0), g * x(0))]
-    case .divide:
-      return [(ops[0], 1 / x(1), g / x(1)), (ops[1], -(y / x(1)), -g * (y / x(1)))]
-    case .power:
-      let da = Derivatives.power(x(0), x(1))
-      let db = x(0) == 0 && x(1) >= 0 ? 0 : y * LibM.log(x(0))
-      return [(ops[0], da, g * da), (ops[1], db, g * db)]
-    case .maximum, .minimum:
-      let (a, b) = (x(0), x(1))
-      if a == b { return [(ops[0], 0.5, g * 0.5), (ops[1], 0.5, g * 0.5)] }
-      if a.isNaN || b.isNaN { return [(ops[0], 1, g), (ops[1], 1, g)] }
-      return (a > b) == (node.op == .maximum) ? [(ops[0], 1, g)] : [(ops[1], 1, g)]
-    case .addConstant:
-      return [(ops[0], 1, g)]
-    case .multiplyConstant:
-      return [(ops[0], node.constants[0], g * node.constants[0])]
-    case .divideConstant:
-      return [(ops[0], 1 / node.constants[0], g / node.constants[0])]
-    case .constantMinus:
-      return [(ops[0], -1, -g)]
-    case .constantDivide:
-      return [(ops[0], -(y / x(0)), -g * (y / x(0)))]
-    case .powerConstant:
-      let d = Derivatives.power(x(0), node.constants[0])
-      return [(ops[0], d, g * d)]
-    case .leakyReLU:
-      return x(0) > 0 ? [(ops[0], 1, g)] : [(ops[0], node.constants[0], g * node.constants[0])]
-    case .elu:
-      let d = node.constants[0] * LibM.exp(x(0))
-      return x(0) > 0 ? [(ops[0], 1, g)] : [(ops[0], d, g * node.constants[0] * LibM.exp(x(0)))]
-    case .negate:
-      return [(ops[0], -1, -g)]
-    case .exp:
-      return [(ops[0], y, g * y)]
-    case .log:
-      return [(ops[0], 1 / x(0), g / x(0))]
-    case .sqrt:
-      return [(ops[0], 1 / (2 * y), g / (2 * y))]
-    case .abs:
-      let d = Derivatives.sign(x(0))
-      return [(ops[0], d, g * d)]
-    case .tanh:
-      return [(ops[0], 1 - y * y, g * (1 - y * y))]
-    case .sigmoid:
-      return [(ops[0], y * (1 - y), g * (y * (1 - y)))]
-    case .relu:
-      if x(0) > 0 { return [(ops[0], 1, g)] }
-      return x(0).isNaN ? [(ops[0], .nan, .nan)] : []
-    case .softplus:
-      let d = Kernels.sigmoid(x(0))
-      return [(ops[0], d, g * d)]
-    case .step:
-      return []
-    case .sum:
-      return ops.map { ($0, 1, g) }
-    case .dot:
-      var result: [(Int, Double, Double)] = []
-      for k in stride(from: 0, to: ops.count, by: 2) {
-        let left = data[ops[k]]
-        let right = data[ops[k + 1]]
-        result.append((ops[k], right, g * right))
-        result.append((ops[k + 1], left, g * left))
-      }
+    let columns = TapeColumns(s)
+    let numbers = NumericChainRule(columns: columns)
+    func terms(_ upstream: Double) -> [(Int, Double)] {
+      var result: [(Int, Double)] = []
+      ChainRule.propagate(
+        node: i, upstream: upstream, in: columns, numbers, weightRuns: false,
+        give: { j, c in result.append((Int(j), c())) }, giveWeight: { j, c in result.append((j, c)) })
       return result
-    case .dotConstant:
-      return zip(ops, node.constants).map { ($0, $1, g * $1) }
-    case .logSumExp:
-      if y.isFinite {
-        let m = ops.map { data[$0] }.max() ?? 0
-        var total = 0.0
-        for j in ops { total += LibM.exp(data[j] - m) }
-        let scale = g / total
-        return ops.map { j in (j, LibM.exp(data[j] - m) / total, scale * LibM.exp(data[j] - m)) }
-      }
-      if y.isNaN { return ops.map { ($0, .nan, .nan) } }
-      let ties = ops.filter { data[$0] == y }.count
-      return ops.filter { data[$0] == y }.map { ($0, 1 / Double(ties), g / Double(ties)) }
     }
+    let contributions = terms(g)
+    let locals = terms(1)
+    return zip(contributions, locals).map { ($0.0, $1.1, $0.1) }
   }
 }

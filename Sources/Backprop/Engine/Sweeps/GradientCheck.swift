@@ -98,17 +98,22 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
   /// The input whose error is largest compared with what the tolerance
   /// allows it, or `nil` when there are no inputs.
   public let worstInput: Int?
-  /// Whether every input passed.
+  /// Each user-defined op's derivative (``ElementwiseFunction``) checked
+  /// at the values the graph saw, node by node: empty when the graph has
+  /// none. A wrong one fails the report and is named in its description.
+  public let localDerivatives: [LocalDerivativeCheck]
+  /// Whether every input, and every user-defined op's derivative, passed.
   public let passed: Bool
 
   /// A one-line summary, naming the worst input.
   public var description: String {
     let verdict = passed ? "passed" : "FAILED"
-    guard let i = worstInput else { return "gradient check \(verdict): no inputs" }
+    let wrong = localDerivatives.first { !$0.passed }.map { "; \($0)" } ?? ""
+    guard let i = worstInput else { return "gradient check \(verdict): no inputs\(wrong)" }
     return """
       gradient check \(verdict): worst at input \(i): analytic \(analytic[i]), \
       numeric \(numeric[i]); worst absolute error \(worstAbsoluteError), \
-      worst relative error \(worstRelativeError)
+      worst relative error \(worstRelativeError)\(wrong)
       """
   }
 }
@@ -146,14 +151,15 @@ public struct DirectionalCheckReport: Sendable, CustomStringConvertible {
 /// Evaluates `f` at `x` in a scope of the current tape and returns f(x) and,
 /// when `gradient` is true, ∇f(x).
 private func evaluate(
-  _ f: ([Value]) -> Value, at x: [Double], gradient: Bool
-) -> (value: Double, gradient: [Double]) {
+  _ f: ([Value]) -> Value, at x: [Double], gradient: Bool,
+  tolerance: GradientCheckTolerance = .default
+) -> (value: Double, gradient: [Double], locals: [LocalDerivativeCheck]) {
   Tape.current.scope {
     let inputs = x.map { Value($0) }
     let y = f(inputs)
-    guard gradient else { return (y.data, []) }
+    guard gradient else { return (y.data, [], []) }
     y.backward()
-    return (y.data, inputs.map(\.grad))
+    return (y.data, inputs.map(\.grad), checkLocalDerivatives(below: y, tolerance: tolerance))
   }
 }
 
@@ -186,13 +192,13 @@ public func checkGradient(
   of f: ([Value]) -> Value, at x: [Double],
   tolerance: GradientCheckTolerance = .default
 ) -> GradientCheckReport {
-  let (value, analytic) = evaluate(f, at: x, gradient: true)
+  let (value, analytic, locals) = evaluate(f, at: x, gradient: true, tolerance: tolerance)
   var numeric = [Double](repeating: 0, count: x.count)
   var worstAbsolute = 0.0
   var worstRelative = 0.0
   var worstInput: Int? = nil
   var worstScore = -Double.infinity
-  var passed = true
+  var passed = locals.allSatisfy(\.passed)
   for i in x.indices {
     let h = tolerance.step * Swift.max(1, Swift.abs(x[i]))
     var plus = x
@@ -224,7 +230,7 @@ public func checkGradient(
   return GradientCheckReport(
     value: value, analytic: analytic, numeric: numeric,
     worstAbsoluteError: worstAbsolute, worstRelativeError: worstRelative,
-    worstInput: worstInput, passed: passed)
+    worstInput: worstInput, localDerivatives: locals, passed: passed)
 }
 
 /// Checks the derivative of a function of one value against a central
@@ -277,7 +283,7 @@ public func checkDirectionalDerivative(
   let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
   require(norm > 0 && norm.isFinite, "Backprop: the direction must be non-zero and finite")
   let u = direction.map { $0 / norm }
-  let (value, gradient) = evaluate(f, at: x, gradient: true)
+  let (value, gradient, _) = evaluate(f, at: x, gradient: true)
   var analytic = 0.0
   for i in x.indices { analytic += gradient[i] * u[i] }
   let scale = x.reduce(1) { Swift.max($0, Swift.abs($1)) }

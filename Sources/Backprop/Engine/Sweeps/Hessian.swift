@@ -1,6 +1,6 @@
 // Second derivatives as numbers: the gradient of a function as a function of
 // values (so it can be differentiated again), Hessians and Hessian-vector
-// products, all built on `Value.gradients(of:withRespectTo:seed:)`, which
+// products, all built on `Value.gradients(of:withRespectTo:gradient:)`, which
 // records gradients on the tape.
 
 extension Value {
@@ -12,7 +12,7 @@ extension Value {
   ///     print(Value.hessian(of: f, withRespectTo: w))
   ///     // Prints "[[4.0, 2.0], [2.0, 0.0]]"
   ///
-  /// The gradient g is recorded once (``gradients(of:withRespectTo:seed:)``),
+  /// The gradient g is recorded once (``gradients(of:withRespectTo:gradient:)``),
   /// then row i is the recorded gradient of gᵢ, each in a scope of its own.
   /// The matrix is made exactly symmetric by averaging (i, j) with (j, i)
   /// (which rounding alone can make differ in the last bits); where the two
@@ -121,7 +121,7 @@ extension Value {
 /// - Parameter f: The function, built from its arguments with `Value`
 ///   operations.
 /// - Returns: A function from x to ∇f(x), one gradient per argument; see
-///   ``Value/gradients(of:withRespectTo:seed:)``.
+///   ``Value/gradients(of:withRespectTo:gradient:)``.
 /// - Complexity: Each call records f, then its gradient: O(m) time and
 ///   new nodes for a graph of m nodes.
 public func gradient(of f: @escaping ([Value]) -> Value) -> ([Value]) -> [Value] {

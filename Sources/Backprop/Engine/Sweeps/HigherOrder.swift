@@ -1,27 +1,17 @@
 // Higher-order derivatives: a reverse sweep that records the gradients it
-// computes as values on the tape (PyTorch's `create_graph=True`), so they can
-// be differentiated again, any number of times.
+// computes as values on the tape (PyTorch's `create_graph=True`), so that they
+// can be differentiated again, any number of times.
 //
-// It is a separate sweep from `backward()` (which computes plain numbers in
-// the tape's `grad` column and is left untouched): for each node the output
-// reaches, from the output down, it records the node's local derivatives with
-// ordinary `Value` operations, using the same formulas as `Backward.swift`,
-// so the first derivatives it records equal `backward()`'s (see
-// `Value.gradients(of:withRespectTo:seed:)` for the few exceptions).
-//
-// A formula changed in `Backward.swift` must be changed here too:
-// HigherOrderTests compares the two bit for bit on random graphs of every
-// op, and on every op at many points.
+// It applies the op table's local derivatives (`Formulas.swift`) in recorded
+// values, where `backward()` applies the same expressions in numbers: the
+// first derivatives it records equal `backward()`'s bit for bit by
+// construction (HigherOrderTests checks it on every op and random graphs).
 
 extension Value {
   /// The gradient of `output` with respect to each of `inputs`, as values
   /// recorded on the tape, so that it can be differentiated again: second
-  /// and higher derivatives, Hessian-vector products, gradient penalties.
-  ///
-  /// `backward()` leaves plain numbers in `grad`; this records, for each
-  /// node that `output` depends on, its local derivatives with ordinary
-  /// `Value` operations, so every gradient it returns is itself a node of the
-  /// graph (PyTorch's `torch.autograd.grad(…, create_graph=True)`):
+  /// and higher derivatives, Hessian-vector products, gradient penalties
+  /// (PyTorch's `torch.autograd.grad(…, create_graph=True)`).
   ///
   ///     let x = Value(3.0)
   ///     let y = x * x * x                                   // y = x³
@@ -30,8 +20,7 @@ extension Value {
   ///     print(dy.data, d2y.data)
   ///     // Prints "27.0 18.0"
   ///
-  /// A gradient penalty (the squared norm of a gradient as part of a loss)
-  /// is trained with the ordinary ``backward(gradient:)``:
+  /// A gradient penalty is then trained with the ordinary ``backward(gradient:)``:
   ///
   ///     let w = [Value(0.5), Value(-1.0)]
   ///     Tape.scope {
@@ -41,68 +30,43 @@ extension Value {
   ///       loss.backward()                 // w[0].grad, w[1].grad: ∂loss/∂w
   ///     }
   ///
-  /// **What it returns.** Entry *k* is ∂output/∂inputs[*k*] at the recorded
-  /// values, times `seed`. An input is usually a leaf, but may be any value
-  /// recorded before `output` (the derivative with respect to an
-  /// intermediate result, all else that depends on it following). An input
-  /// that `output` does not depend on (including one recorded after it) gets
-  /// a new leaf holding 0; a gradient that does not depend on any value (the
-  /// gradient of a linear function) is a new leaf holding its constant. So
-  /// a returned gradient is a leaf exactly when it is a constant, and is
-  /// never one of the graph's existing leaves (∂(x·y)/∂x is a new node
-  /// holding y); it may be an existing interior node (the derivative of
-  /// `x.exp()` is that very node).
+  /// Entry *k* is ∂output/∂inputs[*k*] · `gradient`. An input may be any
+  /// value recorded before `output`; one that `output` does not depend on
+  /// gets a new leaf holding 0, and a gradient that depends on no value (of
+  /// a linear function) is a new leaf holding its constant, never one of the
+  /// graph's own leaves.
   ///
-  /// **Agreement with `backward()`.** The data of each returned gradient
-  /// equals, bit for bit, the `grad` that ``backward(gradient:)`` would
-  /// leave in that input (zeroed first, with the same seed): the sweep
-  /// visits the same nodes in the same order and records the same formulas,
-  /// in the same order of operations. Only the sign of a zero may differ: a
-  /// leaf's `grad` is 0 + Σ contributions, which turns −0 into +0; and
-  /// `x.pow(y)` with a value exponent records `y·x^(y−1)` for every `y` (so
-  /// that its derivative with respect to `y` is right), which at `y = 0` is
-  /// ±0 where `backward()` writes +0 (at `y = 2` it is `2x` exactly, as in
-  /// `backward()`).
+  /// Edge cases: each returned gradient's data equals the `grad` that
+  /// ``backward(gradient:)`` leaves in that input (zeroed first), bit for bit
+  /// but for the sign of a zero (a leaf's `grad` is 0 + Σ contributions,
+  /// which turns −0 into +0): both sweeps apply the op table's one formula
+  /// per op, in one order. At kinks the recorded derivatives follow
+  /// `backward()`'s conventions (`relu′(0) = 0`, `step′ = 0`, a tie of
+  /// `maximum` split ½ each), so second derivatives there are 0. Where a
+  /// formula branches on the data (a kink, `pow` at 0, the shift of a
+  /// `logSumExp`), a ``Recording`` whose body calls this is recorded again at
+  /// each replay rather than replayed with a stale branch.
   ///
-  /// **Kinks.** The recorded derivatives follow the conventions of the first
-  /// derivatives: `relu′(0) = 0` and `step′ = 0` are constants, so their
-  /// second derivatives are 0; `abs′(0) = 0`; `maximum` and `minimum` split a
-  /// tie ½ each; `leakyReLU` and `elu` take their left branch at 0; the
-  /// limits of ``pow(_:)-(Double)`` at 0 carry on (`d²(x^0.5)/dx²` is −inf
-  /// at 0). A local derivative that the engine takes as 0 at a point (the
-  /// exponent's `0·log 0` at `x = 0`) is recorded as the constant 0.
-  ///
-  /// **Scopes.** Everything it records goes on `output`'s tape, so inside
-  /// ``Tape/scope(_:)-method`` it is released when the scope ends, with the
-  /// rest of the step's graph: record the loss, its gradient and the
-  /// penalty in one scope, call `backward()`, and return plain `Double`s.
-  /// Outside a scope, each call adds a few nodes per node of the graph.
-  ///
-  /// **Recordings.** Where the recorded formulas depend on the data (the
-  /// kinks of `relu`, `abs`, `maximum`…, a `pow` at 0, the shift of a
-  /// `logSumExp`), the sweep counts as reading the data, so a ``Recording``
-  /// whose body calls it is recorded again at each replay instead of being
-  /// replayed with a stale branch; on smooth graphs it replays.
+  /// Everything it records goes on `output`'s tape: inside a scope it is
+  /// released with the rest of the step. It neither reads nor changes any
+  /// value's `grad`.
   ///
   /// - Parameters:
   ///   - output: The value to differentiate.
   ///   - inputs: The values to differentiate with respect to, of
   ///     `output`'s tape; repeats are allowed.
-  ///   - seed: The derivative of a final result with respect to `output`
-  ///     (a vector-Jacobian product's vector entry); 1 by default.
-  /// - Returns: One gradient per input, in order, recorded on `output`'s
-  ///   tape.
+  ///   - gradient: The derivative of a final result with respect to
+  ///     `output` (a vector-Jacobian product's vector entry), as in
+  ///     ``backward(gradient:)``; 1 by default.
+  /// - Returns: One gradient per input, in order, recorded on `output`'s tape.
   /// - Precondition: `output` and every input are live values of one tape.
-  /// - Complexity: O(*n*) time for the *n* nodes `output` reaches, however
-  ///   many other nodes the tape holds (plus a table of one pointer per
-  ///   1024 nodes below `output`), and about one to five new nodes per node
-  ///   on a path from an input to `output`; nodes that no input reaches get
-  ///   none. Measured on a chain of 10⁶ nodes: 5 to 10 times the time of
-  ///   ``backward(gradient:)``, most of it recording the new nodes. The
-  ///   sweep is a loop: graphs of any depth are safe on any stack. It
-  ///   neither reads nor changes any value's `grad`.
+  /// - Complexity: O(*n*) time for the *n* nodes `output` reaches (plus a
+  ///   table of one pointer per 1024 nodes below it), and one to five new
+  ///   nodes per node on a path from an input; 5 to 10 times the time of
+  ///   ``backward(gradient:)`` on a chain of 10⁶ nodes. A loop: any depth is
+  ///   safe on any stack.
   public static func gradients(
-    of output: Value, withRespectTo inputs: [Value], seed: Double = 1
+    of output: Value, withRespectTo inputs: [Value], gradient: Double = 1
   ) -> [Value] {
     let s = output.storage
     let root = output.node
@@ -110,11 +74,21 @@ extension Value {
       mixFailure(output, input)
     }
     var sweep = HigherOrderSweep(storage: s, root: root)
-    return sweep.run(inputs: inputs.map { Int($0.index) }, seed: seed)
+    return sweep.run(inputs: inputs.map { Int($0.index) }, gradient: gradient)
+  }
+
+  /// The former spelling of ``gradients(of:withRespectTo:gradient:)``: the
+  /// upstream gradient is called `gradient:` everywhere, as in
+  /// ``backward(gradient:)``.
+  @available(*, deprecated, renamed: "gradients(of:withRespectTo:gradient:)")
+  public static func gradients(
+    of output: Value, withRespectTo inputs: [Value], seed: Double
+  ) -> [Value] {
+    gradients(of: output, withRespectTo: inputs, gradient: seed)
   }
 
   /// The derivative of `output` with respect to one input, as a value on
-  /// the tape: ``gradients(of:withRespectTo:seed:)`` for a single input.
+  /// the tape: ``gradients(of:withRespectTo:gradient:)`` for a single input.
   ///
   ///     let x = Value(0.5)
   ///     let y = x.tanh()
@@ -130,7 +104,7 @@ extension Value {
   /// - Returns: d output / d input, recorded on `output`'s tape (a leaf
   ///   holding 0 when `output` does not depend on `input`).
   /// - Precondition: Both are live values of one tape.
-  /// - Complexity: That of ``gradients(of:withRespectTo:seed:)``.
+  /// - Complexity: That of ``gradients(of:withRespectTo:gradient:)``.
   public static func derivative(of output: Value, withRespectTo input: Value) -> Value {
     gradients(of: output, withRespectTo: [input])[0]
   }
@@ -139,7 +113,7 @@ extension Value {
 // MARK: - The sweep
 
 /// An adjoint, or a contribution to one, during the sweep: a number that
-/// depends on no value (the seed, and what only constants multiply it by),
+/// depends on no value (the upstream gradient, and what only constants multiply it by),
 /// or a recorded value. Keeping constants as numbers records no node for
 /// them, so the gradient of a sum of squares records one node per square,
 /// not three.
@@ -191,28 +165,7 @@ struct HigherOrderSweep {
   /// Calls `body` with each operand of node `i`, in operand order.
   @inline(__always)
   private func forEachOperand(of i: Int, _ body: (Int) -> Void) {
-    // Field by field: copying `s.pointee` would copy the whole storage
-    // struct, with its arrays and weak reference, at every node.
-    let op = s.pointee.op[i]
-    let a = Int(s.pointee.lhs[i])
-    let b = Int(s.pointee.rhs[i])
-    let operands = s.pointee.operands
-    if op == .leaf { return }
-    if op.isBinary {
-      body(a)
-      body(b)
-    } else if op.isNary {
-      switch op {
-      case .dot:
-        for k in a..<(a + 2 * b) { body(Int(operands[k])) }
-      case .dotConstant:
-        for k in (a + 1)..<(a + 1 + b) { body(Int(operands[k])) }
-      default:
-        for k in a..<(a + b) { body(Int(operands[k])) }
-      }
-    } else {
-      body(a)
-    }
+    s.pointee.forEachOperand(of: i, body)
   }
 
   /// Appends node `j` to `nodes`.
@@ -268,25 +221,31 @@ struct HigherOrderSweep {
   }
 
   /// Records the adjoints and returns the inputs' gradients.
-  mutating func run(inputs: [Int], seed: Double) -> [Value] {
+  mutating func run(inputs: [Int], gradient: Double) -> [Value] {
     defer { deallocate() }
     discover(inputs: inputs)
     let slots = self.slots
     let adjoint = UnsafeMutablePointer<AdjointTerm?>.allocate(capacity: nodeCount)
     adjoint.initialize(repeating: nil, count: nodeCount)
     defer { adjoint.deallocate() }
-    if relevant[0] { adjoint[0] = .constant(seed) }
+    if relevant[0] { adjoint[0] = .constant(gradient) }
 
     var readData = false
+    let relevance = relevant
+    let columns = TapeColumns(s)
+    let values = RecordedChainRule(storage: s)
     for k in 0..<nodeCount where relevant[k] {
       guard let g = adjoint[k] else { continue }
       let i = Int(nodes[k])
-      if s.op[i] == .leaf { continue }
-      let read = propagate(node: i, adjoint: g) { j, contribution in
-        let m = Int(slots.slot(Int(j)))
-        adjoint[m] = Self.add(adjoint[m], contribution)
-      }
-      if read { readData = true }
+      let code = s.op[i]
+      if code == .leaf { continue }
+      if code.derivativeBranchesOnData { readData = true }
+      ChainRule.propagate(
+        node: i, upstream: g, in: columns, values, weightRuns: false,
+        give: { j, contribution in
+          let m = Int(slots.slot(Int(j)))
+          if relevance[m] { adjoint[m] = Self.add(adjoint[m], contribution()) }
+        }, giveWeight: { _, _ in })
     }
 
     if readData { s.pointee.reads &+= 1 }
@@ -302,204 +261,6 @@ struct HigherOrderSweep {
         return s.op[Int(v.index)] == .leaf ? Self.scaledValue(v, 1) : v
       }
     }
-  }
-
-  // MARK: The local derivatives of every op
-
-  /// A handle to node `i`.
-  @inline(__always)
-  private func value(_ i: UInt32) -> Value {
-    Value(storage: s, index: i, stamp: s.pointee.stamp[Int(i)])
-  }
-
-  /// Whether operand `j` needs an adjoint.
-  @inline(__always)
-  private func needs(_ j: UInt32) -> Bool {
-    relevant[Int(slots.slot(Int(j)))]
-  }
-
-  /// Passes node `i`'s adjoint `g` on to its operands: `accumulate(j, c)` for
-  /// each operand `j` that needs it (the contribution `c` is recorded only
-  /// then), in the
-  /// order and with the formulas of `TapeStorage.backward(from:seed:)`.
-  /// Returns whether the formulas it recorded depended on the data.
-  private func propagate(
-    node i: Int, adjoint g: AdjointTerm, accumulate: (UInt32, AdjointTerm) -> Void
-  ) -> Bool {
-    var readData = false
-    let op = s.op[i]
-    let a = s.pointee.lhs[i]
-    let b = s.pointee.rhs[i]
-    let data = s.data
-    let constants = s.pointee.constants
-    let operands = s.operands
-    let node = value(UInt32(truncatingIfNeeded: i))
-    @inline(__always) func give(_ j: UInt32, _ c: () -> AdjointTerm) {
-      if needs(j) { accumulate(j, c()) }
-    }
-
-    switch op {
-    case .leaf:
-      break
-    case .add:
-      give(a) { g }
-      give(b) { g }
-    case .subtract:
-      give(a) { g }
-      give(b) { Self.negate(g) }
-    case .multiply:
-      give(a) { Self.times(g, value(b)) }
-      give(b) { Self.times(g, value(a)) }
-    case .divide:
-      // ∂/∂x = g / y; ∂/∂y = −g · (x/y) / y.
-      give(a) { Self.quotient(g, value(b)) }
-      give(b) { Self.times(Self.negate(g), node / value(b)) }
-    case .power:
-      readData = true
-      let x = data[Int(a)]
-      let p = data[Int(b)]
-      give(a) {
-        // p·x^(p−1) for every p, so that it differentiates in p too; the
-        // engine's d(x⁰)/dx = 0 where the formula would give 0·inf or NaN.
-        if p == 0 && !(x.isFinite && x != 0) { return Self.scaled(g, by: 0) }
-        let exponent = value(b)
-        return Self.times(g, exponent * value(a).pow(Self.plus(exponent, -1)))
-      }
-      give(b) {
-        if x == 0 && p >= 0 { return Self.scaled(g, by: 0) }
-        return Self.times(g, node * value(a).log())
-      }
-    case .maximum, .minimum:
-      readData = true
-      let x = data[Int(a)]
-      let y = data[Int(b)]
-      if x == y {
-        give(a) { Self.scaled(g, by: 0.5) }
-        give(b) { Self.scaled(g, by: 0.5) }
-      } else if x.isNaN || y.isNaN {
-        give(a) { g }
-        give(b) { g }
-      } else if (x > y) == (op == .maximum) {
-        give(a) { g }
-      } else {
-        give(b) { g }
-      }
-    case .addConstant:
-      give(a) { g }
-    case .multiplyConstant:
-      give(a) { Self.scaled(g, by: constants[Int(b)]) }
-    case .divideConstant:
-      give(a) { Self.quotient(g, byConstant: constants[Int(b)]) }
-    case .constantMinus:
-      give(a) { Self.negate(g) }
-    case .constantDivide:
-      // d(c/x)/dx = −(c/x)/x.
-      give(a) { Self.times(Self.negate(g), node / value(a)) }
-    case .powerConstant:
-      let c = constants[Int(b)]
-      give(a) {
-        switch c {
-        case 2: return Self.times(g, Self.scaledValue(value(a), 2))
-        case 0: return Self.scaled(g, by: 0)
-        case 1: return Self.scaled(g, by: 1)  // c·x⁰ = 1 everywhere
-        case 3:
-          // backward() computes 3·pow(x, 2), and libm's pow(x, 2) is not
-          // always x·x (which `x.pow(2)` records): a constant leaf exponent
-          // records pow(x, 2) itself, whose derivative is 2x.
-          let two = s.record(.leaf, 0, 0, 2)
-          return Self.times(g, Self.scaledValue(value(a).pow(two), 3))
-        default: return Self.times(g, Self.scaledValue(value(a).pow(c - 1), c))
-        }
-      }
-    case .leakyReLU:
-      readData = true
-      let slope = constants[Int(b)]
-      if data[Int(a)] > 0 {
-        give(a) { g }
-      } else {
-        give(a) { Self.scaled(g, by: slope) }
-      }
-    case .elu:
-      readData = true
-      let alpha = constants[Int(b)]
-      if data[Int(a)] > 0 {
-        give(a) { g }
-      } else {
-        give(a) { Self.times(Self.scaled(g, by: alpha), value(a).exp()) }
-      }
-    case .negate:
-      give(a) { Self.negate(g) }
-    case .exp:
-      give(a) { Self.times(g, node) }
-    case .log:
-      give(a) { Self.quotient(g, value(a)) }
-    case .sqrt:
-      give(a) { Self.quotient(g, Self.scaledValue(node, 2)) }
-    case .abs:
-      readData = true
-      let sign = Derivatives.sign(data[Int(a)])
-      give(a) { Self.scaled(g, by: sign) }
-    case .tanh:
-      give(a) { Self.times(g, Self.minus(1, node * node)) }
-    case .sigmoid:
-      give(a) { Self.times(g, node * Self.minus(1, node)) }
-    case .relu:
-      readData = true
-      let x = data[Int(a)]
-      if x > 0 {
-        give(a) { g }
-      } else if x.isNaN {
-        give(a) { .constant(.nan) }
-      }
-    case .softplus:
-      give(a) { Self.times(g, value(a).sigmoid()) }
-    case .step:
-      break
-    case .sum:
-      let start = Int(a)
-      for k in start..<(start + Int(b)) { give(operands[k]) { g } }
-    case .dot:
-      let start = Int(a)
-      for k in 0..<Int(b) {
-        let x = operands[start + 2 * k]
-        let y = operands[start + 2 * k + 1]
-        give(x) { Self.times(g, value(y)) }
-        give(y) { Self.times(g, value(x)) }
-      }
-    case .dotConstant:
-      let start = Int(a)
-      let c = constants + Int(operands[start])
-      for k in 0..<Int(b) { give(operands[start + 1 + k]) { Self.scaled(g, by: c[k]) } }
-    case .logSumExp:
-      readData = true
-      let start = Int(a)
-      let n = Int(b)
-      let y = data[i]
-      if y.isFinite {
-        // softmax(x)ⱼ = e^(xⱼ − m) / Σ e^(xᵢ − m), with the shift m = max x
-        // a constant: softmax does not change when one is subtracted from
-        // every logit, so neither do its derivatives.
-        var m = -Double.infinity
-        for k in start..<(start + n) { m = Swift.max(m, data[Int(operands[k])]) }
-        let shifted = (start..<(start + n)).map { k in
-          Self.plus(value(operands[k]), -m).exp()
-        }
-        let scale = Self.quotient(g, Value.sum(shifted))
-        for k in 0..<n {
-          give(operands[start + k]) { Self.times(scale, shifted[k]) }
-        }
-      } else if y.isNaN {
-        for k in start..<(start + n) { give(operands[k]) { .constant(.nan) } }
-      } else {
-        var ties = 0
-        for k in start..<(start + n) where data[Int(operands[k])] == y { ties += 1 }
-        let count = Double(ties)
-        for k in start..<(start + n) where data[Int(operands[k])] == y {
-          give(operands[k]) { Self.quotient(g, byConstant: count) }
-        }
-      }
-    }
-    return readData
   }
 
   // MARK: Arithmetic on adjoints, in backward()'s order of operations
@@ -535,7 +296,7 @@ struct HigherOrderSweep {
   /// `g / v`.
   static func quotient(_ g: AdjointTerm, _ v: Value) -> AdjointTerm {
     switch g {
-    case .constant(let c): return .value(v.record(.constantDivide, constant: c) { c / $0 })
+    case .constant(let c): return .value(v.record(.constantDivide, constant: c))
     case .value(let x): return .value(x / v)
     }
   }
@@ -544,7 +305,7 @@ struct HigherOrderSweep {
   static func quotient(_ g: AdjointTerm, byConstant d: Double) -> AdjointTerm {
     switch g {
     case .constant(let c): return .constant(c / d)
-    case .value(let x): return .value(x.record(.divideConstant, constant: d) { $0 / d })
+    case .value(let x): return .value(x.record(.divideConstant, constant: d))
     }
   }
 
@@ -559,18 +320,45 @@ struct HigherOrderSweep {
   /// `v · c`, one node (the operator `Value * Double`, named so that no
   /// literal becomes a leaf).
   static func scaledValue(_ v: Value, _ c: Double) -> Value {
-    v.record(.multiplyConstant, constant: c) { $0 * c }
+    v.record(.multiplyConstant, constant: c)
   }
 
   /// `v + c`, one node.
   static func plus(_ v: Value, _ c: Double) -> Value {
-    v.record(.addConstant, constant: c) { $0 + c }
+    v.record(.addConstant, constant: c)
   }
+}
 
-  /// `c − v`, one node.
-  static func minus(_ c: Double, _ v: Value) -> Value {
-    v.record(.constantMinus, constant: c) { c - $0 }
+/// The chain rule in recorded values: each local derivative and each
+/// contribution is a node, so the gradients can be differentiated again.
+/// Constants stay numbers (``AdjointTerm``) until a value multiplies them.
+struct RecordedChainRule: ChainRuleArithmetic {
+  let storage: UnsafeMutablePointer<TapeStorage>
+
+  func value(_ j: UInt32) -> Value {
+    Value(storage: storage, index: j, stamp: storage.pointee.stamp[Int(j)])
   }
+  func constant(_ c: Double) -> Value { storage.record(.leaf, 0, 0, c) }
+  func unary(_ code: OpCode, _ x: Value, _ c: Double) -> Value {
+    code.layout == .unaryConstant ? x.record(code, constant: c) : x.record(code)
+  }
+  func binary(_ code: OpCode, _ x: Value, _ y: Value) -> Value {
+    let data = storage.data
+    return storage.record(
+      code, x.index, y.index, code.forward(data[Int(x.index)], data[Int(y.index)]))
+  }
+  func derivative(ofFunction k: Int, at x: Value) -> Value {
+    ElementwiseFunction(storage.pointee.functions[k].derivedOrStop())(x)
+  }
+  func sum(_ xs: UnsafeMutableBufferPointer<Value>) -> Value { Value.sum(Array(xs)) }
+  func times(_ g: AdjointTerm, _ d: Value) -> AdjointTerm { HigherOrderSweep.times(g, d) }
+  func scaled(_ g: AdjointTerm, by c: Double) -> AdjointTerm { HigherOrderSweep.scaled(g, by: c) }
+  func quotient(_ g: AdjointTerm, _ d: Value) -> AdjointTerm { HigherOrderSweep.quotient(g, d) }
+  func quotient(_ g: AdjointTerm, byConstant c: Double) -> AdjointTerm {
+    HigherOrderSweep.quotient(g, byConstant: c)
+  }
+  func negated(_ g: AdjointTerm) -> AdjointTerm { HigherOrderSweep.negate(g) }
+  func fixed(_ c: Double) -> AdjointTerm { .constant(c) }
 }
 
 // MARK: - Slots of the reached nodes

@@ -32,6 +32,8 @@ enum LibM {
   @inlinable @inline(__always) static func log1p(_ x: Double) -> Double { _cLog1p(x) }
   @inlinable @inline(__always) static func tanh(_ x: Double) -> Double { _cTanh(x) }
   @inlinable @inline(__always) static func cos(_ x: Double) -> Double { _cCos(x) }
+  @inlinable @inline(__always) static func sin(_ x: Double) -> Double { _cSin(x) }
+  @inlinable @inline(__always) static func erf(_ x: Double) -> Double { _cErf(x) }
   @inlinable @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double {
     _cPow(x, y)
   }
@@ -43,6 +45,8 @@ enum LibM {
 @inlinable @inline(__always) func _cLog1p(_ x: Double) -> Double { log1p(x) }
 @inlinable @inline(__always) func _cTanh(_ x: Double) -> Double { tanh(x) }
 @inlinable @inline(__always) func _cCos(_ x: Double) -> Double { cos(x) }
+@inlinable @inline(__always) func _cSin(_ x: Double) -> Double { sin(x) }
+@inlinable @inline(__always) func _cErf(_ x: Double) -> Double { erf(x) }
 @inlinable @inline(__always) func _cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
 // MARK: - Raw memory

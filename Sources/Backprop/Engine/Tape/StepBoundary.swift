@@ -126,7 +126,7 @@ extension TapeStorage {
   /// the previous step and moves those entries down to where it began.
   mutating func stepBoundary(_ code: OpCode, _ a: UInt32, _ b: UInt32) -> (UInt32, UInt32) {
     steps.phase = .idle
-    let (operandLength, constantLength) = sideEntries(code, a, b)
+    let (operandLength, constantLength) = code.layout.sideEntries(b)
     let top = Mark(
       count: count, operandCount: operandCount - operandLength,
       constantCount: constantCount - constantLength)
@@ -142,7 +142,9 @@ extension TapeStorage {
     }
     // A node that uses a value of the previous step continues that step.
     var usesPreviousStep = false
-    forEachOperand(code, a, b) { if $0 >= target.count { usesPreviousStep = true } }
+    code.layout.forEachOperand(a, b, operands: operands) {
+      if $0 >= target.count { usesPreviousStep = true }
+    }
     if usesPreviousStep { return (a, b) }
 
     var (a, b) = (a, b)
@@ -155,7 +157,7 @@ extension TapeStorage {
     }
     if constantLength > 0 {
       let to = target.constantCount
-      if code == .dotConstant {
+      if code.layout == .constantList {
         let from = Int(operands[Int(a)])
         for k in 0..<constantLength { constants[to + k] = constants[from + k] }
         operands[Int(a)] = UInt32(truncatingIfNeeded: to)
@@ -171,33 +173,6 @@ extension TapeStorage {
     steps.stepStart = target
     steps.releases += 1
     return (a, b)
-  }
-
-  /// How many operand-table and constant-table entries the node (`code`,
-  /// `a`, `b`) about to be recorded has appended.
-  func sideEntries(_ code: OpCode, _ a: UInt32, _ b: UInt32) -> (operands: Int, constants: Int) {
-    let n = Int(b)
-    switch code {
-    case .sum, .logSumExp: return (n, 0)
-    case .dot: return (2 * n, 0)
-    case .dotConstant: return (n + 1, n)
-    default: return (0, code.hasConstant ? 1 : 0)
-    }
-  }
-
-  /// Calls `body` with each node index the node (`code`, `a`, `b`) reads.
-  func forEachOperand(_ code: OpCode, _ a: UInt32, _ b: UInt32, _ body: (Int) -> Void) {
-    let a = Int(a)
-    let n = Int(b)
-    switch code {
-    case .leaf: break
-    case .sum, .logSumExp: for k in a..<(a + n) { body(Int(operands[k])) }
-    case .dot: for k in a..<(a + 2 * n) { body(Int(operands[k])) }
-    case .dotConstant: for k in (a + 1)..<(a + 1 + n) { body(Int(operands[k])) }
-    default:
-      body(a)
-      if code.isBinary { body(n) }
-    }
   }
 
   /// Says once per process, on standard error, that a tape keeps growing

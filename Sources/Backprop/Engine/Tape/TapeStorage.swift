@@ -94,6 +94,10 @@ struct TapeStorage {
   var steps = StepState()
   /// Optional node labels, for graph exports.
   var labels: [UInt32: String] = [:]
+  /// The user-defined functions of `custom` nodes (their `rhs` indexes it),
+  /// and each one's index, to record it again without a search.
+  var functions: [ElementwiseFunction.Definition] = []
+  var functionIndices: [ObjectIdentifier: Int] = [:]
   /// The tape that owns this storage now (nil while pooled).
   weak var owner: Tape?
   /// The thread the tape belongs to (``currentThread()`` there; 0 while
@@ -300,6 +304,8 @@ struct TapeStorage {
     truncate(to: empty)
     advanceGeneration()
     labels = [:]
+    functions = []
+    functionIndices = [:]
     steps = StepState()
     recordLimit = 0
     if !keepingCapacity { releaseMemory(keeping: 0) }

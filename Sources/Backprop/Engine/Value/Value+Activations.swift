@@ -11,7 +11,7 @@ extension Value {
   /// that reaches `x` is exactly 0 even when the upstream gradient is inf or
   /// NaN.
   @inlinable @inline(__always)
-  public func relu() -> Value { record(.relu) { Kernels.relu($0) } }
+  public func relu() -> Value { record(.relu) }
 
   /// The leaky rectified linear unit: `x` for `x > 0`, else `slope · x`.
   ///
@@ -22,7 +22,7 @@ extension Value {
   /// - Parameter slope: The slope for negative inputs; 0.01 by default.
   @inlinable @inline(__always)
   public func leakyReLU(slope: Double = 0.01) -> Value {
-    record(.leakyReLU, constant: slope) { Kernels.leakyReLU($0, slope: slope) }
+    record(.leakyReLU, constant: slope)
   }
 
   /// The exponential linear unit: `x` for `x > 0`, else `α(eˣ − 1)`.
@@ -36,7 +36,7 @@ extension Value {
   ///   1 by default.
   @inlinable @inline(__always)
   public func elu(alpha: Double = 1) -> Value {
-    record(.elu, constant: alpha) { Kernels.elu($0, alpha: alpha) }
+    record(.elu, constant: alpha)
   }
 
   /// The Heaviside step as the seeds define it: 1 for `x ≥ 0`, else 0.
@@ -47,7 +47,7 @@ extension Value {
   /// no gradient flows through a step: use it for decisions, not inside a
   /// model you train by gradient descent. `step(NaN)` is NaN.
   @inlinable @inline(__always)
-  public func step() -> Value { record(.step) { Kernels.step($0) } }
+  public func step() -> Value { record(.step) }
 
   /// The larger of two values; NaN if either is NaN.
   ///
@@ -56,10 +56,7 @@ extension Value {
   /// The gradient goes to the larger; on a tie it is split evenly (½ each).
   @inlinable @inline(__always)
   public static func maximum(_ a: Value, _ b: Value) -> Value {
-    let s = Value.storage(a, b)
-    return s.record(
-      .maximum, a.index, b.index,
-      Kernels.maximum(s.data[Int(a.index)], s.data[Int(b.index)]))
+    Value.record(.maximum, a, b)
   }
 
   /// The smaller of two values; NaN if either is NaN.
@@ -69,9 +66,28 @@ extension Value {
   /// The gradient goes to the smaller; on a tie it is split evenly (½ each).
   @inlinable @inline(__always)
   public static func minimum(_ a: Value, _ b: Value) -> Value {
-    let s = Value.storage(a, b)
-    return s.record(
-      .minimum, a.index, b.index,
-      Kernels.minimum(s.data[Int(a.index)], s.data[Int(b.index)]))
+    Value.record(.minimum, a, b)
   }
+}
+
+extension Value {
+  /// The Gaussian error linear unit, exact: GELU(x) = x·Φ(x), with
+  /// Φ(x) = ½(1 + erf(x/√2)) the standard normal distribution function
+  /// (PyTorch's `gelu` with `approximate="none"`).
+  ///
+  ///     let y = x.gelu()  // dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
+  ///
+  /// GELU(1000) = 1000 and GELU(−1000) = −0, with gradients 1 and 0; at ±inf
+  /// the value is NaN for −inf (−inf·0), as in PyTorch.
+  @inlinable @inline(__always)
+  public func gelu() -> Value { record(.gelu) }
+
+  /// Swish, also called SiLU: swish(x) = x·σ(x).
+  ///
+  ///     let y = x.swish()  // dy/dx = σ(x)·(1 + x·(1 − σ(x)))
+  ///
+  /// swish(1000) = 1000 and swish(−1000) = −0, with gradients 1 and 0;
+  /// swish(−inf) is NaN (−inf·0), as PyTorch's `silu`.
+  @inlinable @inline(__always)
+  public func swish() -> Value { record(.swish) }
 }

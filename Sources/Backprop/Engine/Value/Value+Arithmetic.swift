@@ -22,8 +22,7 @@ extension Value {
   ///     let c = a + b  // ∂c/∂a = 1, ∂c/∂b = 1
   @inlinable @inline(__always)
   public static func + (lhs: Value, rhs: Value) -> Value {
-    let s = Value.storage(lhs, rhs)
-    return s.record(.add, lhs.index, rhs.index, s.data[Int(lhs.index)] + s.data[Int(rhs.index)])
+    record(.add, lhs, rhs)
   }
 
   /// The difference of two values.
@@ -31,9 +30,7 @@ extension Value {
   ///     let c = a - b  // ∂c/∂a = 1, ∂c/∂b = −1
   @inlinable @inline(__always)
   public static func - (lhs: Value, rhs: Value) -> Value {
-    let s = Value.storage(lhs, rhs)
-    return s.record(
-      .subtract, lhs.index, rhs.index, s.data[Int(lhs.index)] - s.data[Int(rhs.index)])
+    record(.subtract, lhs, rhs)
   }
 
   /// The product of two values.
@@ -41,9 +38,7 @@ extension Value {
   ///     let c = a * b  // ∂c/∂a = b, ∂c/∂b = a
   @inlinable @inline(__always)
   public static func * (lhs: Value, rhs: Value) -> Value {
-    let s = Value.storage(lhs, rhs)
-    return s.record(
-      .multiply, lhs.index, rhs.index, s.data[Int(lhs.index)] * s.data[Int(rhs.index)])
+    record(.multiply, lhs, rhs)
   }
 
   /// The quotient of two values. Division by zero gives ±inf or NaN, as IEEE
@@ -52,9 +47,7 @@ extension Value {
   ///     let c = a / b  // ∂c/∂a = 1/b, ∂c/∂b = −a/b²
   @inlinable @inline(__always)
   public static func / (lhs: Value, rhs: Value) -> Value {
-    let s = Value.storage(lhs, rhs)
-    return s.record(
-      .divide, lhs.index, rhs.index, s.data[Int(lhs.index)] / s.data[Int(rhs.index)])
+    record(.divide, lhs, rhs)
   }
 
   /// The negation of a value.
@@ -62,18 +55,25 @@ extension Value {
   ///     let c = -a  // ∂c/∂a = −1
   @inlinable @inline(__always)
   public static prefix func - (operand: Value) -> Value {
-    let s = operand.storage
-    let i = operand.node
-    return s.record(.negate, operand.index, 0, -s.data[i])
+    operand.record(.negate)
   }
 
-  /// Records a unary node whose constant parameter is `c`.
+  /// Records a node of op `code` with constant `c` on this value, its
+  /// value from the op table's forward formula.
   @inlinable @inline(__always)
-  func record(_ code: OpCode, constant c: Double, _ value: (Double) -> Double) -> Value {
+  func record(_ code: OpCode, constant c: Double) -> Value {
     let s = storage
     let x = s.data[node]
     let k = s.appendConstant(c)
-    return s.record(code, index, k, value(x))
+    return s.record(code, index, k, code.forward(x, c))
+  }
+
+  /// Records a node of binary op `code` on `a` and `b`, its value from the
+  /// op table's forward formula.
+  @inlinable @inline(__always)
+  static func record(_ code: OpCode, _ a: Value, _ b: Value) -> Value {
+    let s = Value.storage(a, b)
+    return s.record(code, a.index, b.index, code.forward(s.data[Int(a.index)], s.data[Int(b.index)]))
   }
 
   // MARK: With a Double
@@ -84,7 +84,7 @@ extension Value {
   ///     let y = x + c  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func + (lhs: Value, rhs: Double) -> Value {
-    lhs.record(.addConstant, constant: rhs) { $0 + rhs }
+    lhs.record(.addConstant, constant: rhs)
   }
 
   /// `c + x`; `∂/∂x = 1`.
@@ -93,7 +93,7 @@ extension Value {
   ///     let y = c + x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func + (lhs: Double, rhs: Value) -> Value {
-    rhs.record(.addConstant, constant: lhs) { lhs + $0 }
+    rhs.record(.addConstant, constant: lhs)
   }
 
   /// `x - c`, recorded as `x + (−c)`, which IEEE arithmetic makes identical;
@@ -103,7 +103,7 @@ extension Value {
   ///     let y = x - c  // one node, with −c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func - (lhs: Value, rhs: Double) -> Value {
-    lhs.record(.addConstant, constant: -rhs) { $0 - rhs }
+    lhs.record(.addConstant, constant: -rhs)
   }
 
   /// `c - x`; `∂/∂x = −1`.
@@ -112,7 +112,7 @@ extension Value {
   ///     let y = c - x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func - (lhs: Double, rhs: Value) -> Value {
-    rhs.record(.constantMinus, constant: lhs) { lhs - $0 }
+    rhs.record(.constantMinus, constant: lhs)
   }
 
   /// `x * c`; `∂/∂x = c`.
@@ -121,7 +121,7 @@ extension Value {
   ///     let y = x * c  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func * (lhs: Value, rhs: Double) -> Value {
-    lhs.record(.multiplyConstant, constant: rhs) { $0 * rhs }
+    lhs.record(.multiplyConstant, constant: rhs)
   }
 
   /// `c * x`; `∂/∂x = c`.
@@ -130,7 +130,7 @@ extension Value {
   ///     let y = c * x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func * (lhs: Double, rhs: Value) -> Value {
-    rhs.record(.multiplyConstant, constant: lhs) { lhs * $0 }
+    rhs.record(.multiplyConstant, constant: lhs)
   }
 
   /// `x / c`; `∂/∂x = 1/c`.
@@ -139,7 +139,7 @@ extension Value {
   ///     let y = x / c  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func / (lhs: Value, rhs: Double) -> Value {
-    lhs.record(.divideConstant, constant: rhs) { $0 / rhs }
+    lhs.record(.divideConstant, constant: rhs)
   }
 
   /// `c / x`; `∂/∂x = −c/x²`.
@@ -148,7 +148,7 @@ extension Value {
   ///     let y = c / x  // one node, with c as a constant
   @inlinable @inline(__always) @_disfavoredOverload
   public static func / (lhs: Double, rhs: Value) -> Value {
-    rhs.record(.constantDivide, constant: lhs) { lhs / $0 }
+    rhs.record(.constantDivide, constant: lhs)
   }
 
   // MARK: Compound assignment

@@ -60,30 +60,8 @@ extension Value {
     let n = values.count
     let start = s.reserveOperands(n)
     let operands = s.operands + start
-    // One pass: check, write the index, add the value (read at the clamped
-    // index, so in bounds even for a stale handle, which then stops the
-    // program before the total is used).
-    let count = s.pointee.count
-    guard count > 0 else {
-      if n > 0 { operandFailure([values]) }
-      return s.record(.sum, UInt32(truncatingIfNeeded: start), 0, 0)
-    }
-    let stamps = s.pointee.stamp
-    let data = s.data
-    let last = UInt32(truncatingIfNeeded: count - 1)
-    var mismatch: UInt32 = 0
-    var total = 0.0
-    values.withUnsafeBufferPointer { buffer in
-      for k in 0..<n {
-        let v = buffer[k]
-        let clamped = Swift.min(v.index, last)
-        mismatch |=
-          (stamps[Int(clamped)] ^ v.stamp) | (v.index > last ? 1 : 0) | (v.storage == s ? 0 : 1)
-        operands[k] = v.index
-        total += data[Int(clamped)]
-      }
-    }
-    guard mismatch == 0 else { operandFailure([values]) }
+    guard gather(values, of: s, into: operands, step: 1) else { operandFailure([values]) }
+    let total = NaryForward.sum(operands, count: n, data: s.data)
     return s.record(.sum, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
 
@@ -111,9 +89,7 @@ extension Value {
     let operands = s.operands + start
     guard gather(a, of: s, into: operands, step: 2), gather(b, of: s, into: operands + 1, step: 2)
     else { operandFailure([a, b]) }
-    let data = s.data
-    var total = 0.0
-    for k in 0..<n { total += data[Int(operands[2 * k])] * data[Int(operands[2 * k + 1])] }
+    let total = NaryForward.dot(operands, count: n, data: s.data)
     return s.record(.dot, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
 
@@ -137,12 +113,11 @@ extension Value {
     let start = s.reserveOperands(n + 1)
     let operands = s.operands + start
     guard gather(a, of: s, into: operands + 1, step: 1) else { operandFailure([a]) }
-    let data = s.data
-    var total = 0.0
     c.withUnsafeBufferPointer { c in
       operands[0] = UInt32(truncatingIfNeeded: s.appendConstants(c))
-      for k in 0..<n { total += data[Int(operands[1 + k])] * c[k] }
     }
+    let total = NaryForward.dot(
+      operands + 1, s.pointee.constants + Int(operands[0]), count: n, data: s.data)
     return s.record(
       .dotConstant, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
@@ -168,7 +143,7 @@ extension Value {
     guard gather(values, of: s, into: s.operands + start, step: 1) else {
       operandFailure([values])
     }
-    let result = Kernels.logSumExp(s.operands + start, count: n, data: s.data)
+    let result = NaryForward.logSumExp(s.operands + start, count: n, data: s.data)
     return s.record(
       .logSumExp, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
   }
@@ -204,26 +179,6 @@ extension Value {
     let shifted = values.map { $0 - m }
     let lse = logSumExp(shifted)
     return shifted.map { ($0 - lse).exp() }
-  }
-}
-
-extension Kernels {
-  /// log Σ exp(data[operands[k]]) with the maximum subtracted.
-  @inlinable
-  static func logSumExp(
-    _ operands: UnsafePointer<UInt32>, count n: Int, data: UnsafePointer<Double>
-  ) -> Double {
-    if n == 0 { return -.infinity }
-    var m = -Double.infinity
-    for k in 0..<n {
-      let x = data[Int(operands[k])]
-      if x.isNaN { return .nan }
-      if x > m { m = x }
-    }
-    if !m.isFinite { return m }
-    var total = 0.0
-    for k in 0..<n { total += LibM.exp(data[Int(operands[k])] - m) }
-    return m + LibM.log(total)
   }
 }
 
