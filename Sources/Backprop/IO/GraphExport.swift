@@ -88,16 +88,11 @@ enum GraphText {
 
   /// The op with its constants: `*`, `+ 1.0`, `pow 2.0`, `leakyReLU 0.01`.
   static func opLabel(_ node: GraphSnapshot.Node) -> String {
-    let constants = node.constants
-    switch node.op {
-    case .dotConstant:
-      return "dot c"
-    case .constantMinus, .constantDivide:
-      return "\(shortest(constants[0])) \(node.op.name)"
-    default:
-      if let c = constants.first { return "\(node.op.name) \(shortest(c))" }
-      return node.op.name
-    }
+    if node.op.layout == .constantList { return "dot c" }
+    guard let c = node.constants.first else { return node.name }
+    // c − x and c / x put the constant first.
+    let constantFirst = node.op == .constantMinus || node.op == .constantDivide
+    return constantFirst ? "\(shortest(c)) \(node.name)" : "\(node.name) \(shortest(c))"
   }
 
   static func fixed(_ x: Double, _ digits: Int) -> String {

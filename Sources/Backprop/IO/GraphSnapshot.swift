@@ -6,6 +6,8 @@ struct GraphSnapshot {
     /// The node's index on the tape.
     var index: Int
     var op: OpCode
+    /// The op's name: ``OpCode/name``, or a user-defined function's own.
+    var name: String
     var label: String?
     var data: Double
     var grad: Double
@@ -52,8 +54,9 @@ struct GraphSnapshot {
     } else if op.hasConstant {
       constants = [t.constants[b]]
     }
+    let name = op == .custom ? t.functions[b].name : op.name
     return Node(
-      index: i, op: op, label: t.labels[UInt32(i)], data: t.data[i], grad: t.grad[i],
+      index: i, op: op, name: name, label: t.labels[UInt32(i)], data: t.data[i], grad: t.grad[i],
       operands: operands, constants: constants)
   }
 }

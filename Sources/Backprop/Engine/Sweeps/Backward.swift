@@ -155,9 +155,17 @@ extension UnsafeMutablePointer where Pointee == TapeStorage {
 
 /// The chain rule in numbers: what `backward()` and the trace compute.
 struct NumericChainRule: ChainRuleArithmetic {
-  let columns: TapeColumns
+  // Two pointers, not the columns: the sweep holds those already, and a
+  // second copy cost registers (13 instructions a node in spills).
+  let data: UnsafeMutablePointer<Double>
+  let storage: UnsafeMutablePointer<TapeStorage>
 
-  @inline(__always) func value(_ j: UInt32) -> Double { columns.data[Int(j)] }
+  init(columns: TapeColumns) {
+    data = columns.data
+    storage = columns.storage
+  }
+
+  @inline(__always) func value(_ j: UInt32) -> Double { data[Int(j)] }
   @inline(__always) func constant(_ c: Double) -> Double { c }
   @inline(__always) func unary(_ code: OpCode, _ x: Double, _ c: Double) -> Double {
     code.forward(x, c)
@@ -166,7 +174,7 @@ struct NumericChainRule: ChainRuleArithmetic {
     code.forward(x, y)
   }
   func derivative(ofFunction k: Int, at x: Double) -> Double {
-    columns.storage.pointee.functions[k].derivativeOrStop(x)
+    storage.pointee.functions[k].derivativeOrStop(x)
   }
   @inline(__always) func sum(_ xs: UnsafeMutableBufferPointer<Double>) -> Double {
     var total = 0.0

