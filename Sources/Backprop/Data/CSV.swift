@@ -1,7 +1,8 @@
 // Reading a data set from comma-separated values: the public API and its
-// errors. The scanner is in CSVScanner.swift, the file checks in
-// CSVFile.swift, the table in CSVTable.swift and the target's typing in
-// CSVTargetTyping.swift.
+// errors.
+
+// The scanner is in CSVScanner.swift, the file checks in CSVFile.swift, the
+// table in CSVTable.swift and the target's typing in CSVTargetTyping.swift.
 
 /// A problem in a CSV file, at a line and column as an editor shows them
 /// (both counted from 1), with the text found there.

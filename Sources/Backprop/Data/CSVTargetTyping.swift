@@ -1,6 +1,5 @@
-// Whether a CSV file's target column holds classes or regression targets:
-// the rule, the reason given for each choice, and the encoding of classes as
-// indices 0…K−1.
+// Whether a CSV file's target column holds classes or regression targets: the
+// rule, the reason given for each choice, and classes encoded as 0…K−1.
 
 /// What to read a CSV file's target column as.
 ///

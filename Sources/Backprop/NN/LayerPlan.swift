@@ -1,6 +1,6 @@
 // The recording fast path of layers and MLPs: a layer's parameters as one
 // block of consecutive leaves, and the records of a layer's neurons from it.
-//
+
 // A layer made by `Layer`'s or `MLP`'s initialisers has its parameters as
 // one block of consecutive leaves (neuron after neuron, each neuron's weights
 // and then its bias), so one check of the block's last leaf vouches for all

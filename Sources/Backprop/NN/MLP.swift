@@ -1,3 +1,6 @@
+// The multi-layer perceptron: layers applied in turn, its initialisers, its
+// calls (by the fast path when it can) and its predictions on numbers.
+
 /// A multi-layer perceptron: layers applied in turn, the output layer linear
 /// unless you say otherwise.
 ///

@@ -1,3 +1,6 @@
+// The model protocol: a differentiable function with trainable parameters,
+// and what every module gets from it (zeroing, reading, setting parameters).
+
 /// A differentiable function with trainable parameters, called like a
 /// function: ``Neuron``, ``Layer``, ``MLP``.
 ///
