@@ -1,5 +1,7 @@
 // Toy data sets for classification: two moons, circles, XOR, spirals, blobs,
-// and the four points of seed 002. Every generator draws only through
+// and the four points of seed 002.
+
+// Every generator draws only through
 // `SeededGenerator.nextUniform(in:_:)`, `nextGaussian()` and the package's own
 // shuffle, so a seed gives the same data on every platform.
 

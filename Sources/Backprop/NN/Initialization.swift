@@ -1,3 +1,6 @@
+// How a layer's initial weights are drawn: uniform (micrograd's), Glorot or
+// He, always from a seeded generator.
+
 /// How a layer's initial weights are drawn, always from a
 /// ``SeededGenerator``, so the same seed gives the same model on every
 /// platform.
