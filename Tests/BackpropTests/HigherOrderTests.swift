@@ -42,11 +42,6 @@ private func backwardDerivative(_ f: (Value) -> Value, at x: Double, seed: Doubl
   }
 }
 
-/// Equal, or both zeros (of either sign), or both NaN.
-private func same(_ a: Double, _ b: Double) -> Bool {
-  a == b || (a.isNaN && b.isNaN)
-}
-
 /// |actual − expected| ≤ relative·max(|actual|, |expected|) + absolute;
 /// equal values (two equal infinities) pass.
 private func expectNear(
@@ -59,17 +54,6 @@ private func expectNear(
 }
 
 private func logistic(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
-/// σ′(x) = e^−|x| / (1 + e^−|x|)², never overflowing.
-private func logisticPrime(_ x: Double) -> Double {
-  let e = exp(-Swift.abs(x))
-  return e / ((1 + e) * (1 + e))
-}
-/// sech²(x) = 4e^−2|x| / (1 + e^−2|x|)².
-private func sech2(_ x: Double) -> Double {
-  let e = exp(-2 * Swift.abs(x))
-  return 4 * e / ((1 + e) * (1 + e))
-}
-
 // MARK: - Cases
 
 /// A unary op with closed forms of its first three derivatives.
