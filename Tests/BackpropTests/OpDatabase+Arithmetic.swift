@@ -93,7 +93,10 @@ extension OpDatabase {
   ) -> OpInfo {
     .binary(
       name, code, value, { a, b in picksFirst(a, b) ? a : b },
-      at: [(-1, 2), (2, -1), (0.5, 0.501), (0.501, 0.5), (3, -3), (-0.2, -0.7), (-40, 1e-3)],
+      at: [
+        (-1, 2), (2, -1), (0.5, 0.501), (0.501, 0.5), (3, -3), (-0.2, -0.7), (-40, 1e-3),
+        (30, 1000), (-1000, 0.25),
+      ],
       kinks: [(1.5, 1.5), (0, 0), (-2, -2)].map { a, b in
         OpInfo.Kink(point: [a, b], gradient: [0.5, 0.5], hessian: zeros(2))
       },
