@@ -7,58 +7,8 @@ private let k: Double = 2.5
 
 @Suite("Value: arithmetic")
 struct ArithmeticTests {
-  // MARK: Derivatives against central differences and the dual oracle
-
-  static let binaryOps = [
-    BinaryOp("a + b", value: { $0 + $1 }, dual: { $0 + $1 }),
-    BinaryOp("a - b", value: { $0 - $1 }, dual: { $0 - $1 }),
-    BinaryOp("a * b", value: { $0 * $1 }, dual: { $0 * $1 }),
-    BinaryOp("a / b", value: { $0 / $1 }, dual: { $0 / $1 }),
-    BinaryOp("b - a", value: { $1 - $0 }, dual: { $1 - $0 }),
-    BinaryOp("b / a", value: { $1 / $0 }, dual: { $1 / $0 }),
-    BinaryOp(
-      "(a - b) * (a + b) / b", value: { ($0 - $1) * ($0 + $1) / $1 },
-      dual: { ($0 - $1) * ($0 + $1) / $1 }),
-  ]
-
-  static let binaryCases = binaryOps.flatMap {
-    $0.at([-2.5, -0.4, 0.3, 1.7, 120], [-1.2, 0.6, 3])
-  }
-
-  @Test("binary ops: both operands' gradients", arguments: binaryCases)
-  func binaryDerivatives(_ c: BinaryCase) {
-    expectCorrectDerivative(c)
-  }
-
-  static let constantOps = [
-    UnaryOp("-x", value: { -$0 }, dual: { -$0 }),
-    UnaryOp("x + 2.5", value: { $0 + k }, dual: { $0 + k }),
-    UnaryOp("2.5 + x", value: { k + $0 }, dual: { k + $0 }),
-    UnaryOp("x - 2.5", value: { $0 - k }, dual: { $0 - k }),
-    UnaryOp("2.5 - x", value: { k - $0 }, dual: { k - $0 }),
-    UnaryOp("x * 2.5", value: { $0 * k }, dual: { $0 * k }),
-    UnaryOp("2.5 * x", value: { k * $0 }, dual: { k * $0 }),
-    UnaryOp("x / 2.5", value: { $0 / k }, dual: { $0 / k }),
-    UnaryOp("2.5 / x", value: { k / $0 }, dual: { k / $0 }),
-    UnaryOp("x + 2 (literal)", value: { $0 + 2 }, dual: { $0 + 2 }),
-    UnaryOp("3 - x (literal)", value: { 3 - $0 }, dual: { 3 - $0 }),
-    UnaryOp("3 / x (literal)", value: { 3 / $0 }, dual: { 3 / $0 }),
-    UnaryOp("x * -4 (literal)", value: { $0 * -4 }, dual: { $0 * -4 }),
-    UnaryOp("x / 8 (literal)", value: { $0 / 8 }, dual: { $0 / 8 }),
-    UnaryOp("x * x (reuse)", value: { $0 * $0 }, dual: { $0 * $0 }),
-    UnaryOp("x + x (reuse)", value: { $0 + $0 }, dual: { $0 + $0 }),
-    UnaryOp("x / (x + 1) (reuse)", value: { $0 / ($0 + 1) }, dual: { $0 / ($0 + 1) }),
-    UnaryOp(
-      "(2.5 - x) * (x / 2.5) (diamond)", value: { (k - $0) * ($0 / k) },
-      dual: { (k - $0) * ($0 / k) }),
-  ]
-
-  static let constantCases = constantOps.flatMap { $0.at([-3.1, -0.5, 0.25, 1.9, 42]) }
-
-  @Test("ops with a constant, negation and reuse", arguments: constantCases)
-  func unaryDerivatives(_ c: UnaryCase) {
-    expectCorrectDerivative(c)
-  }
+  // The derivatives of every op at ordinary points are checked from the op
+  // database (OpDatabaseTests); these are signs, literals and edges.
 
   // MARK: Signs
 

@@ -3,52 +3,13 @@ import Testing
 
 @Suite("Backward with a trace")
 struct BackwardTraceTests {
-  /// A random graph using every op, built identically on whichever tape is
-  /// current; returns its output and every value recorded.
+  /// A random graph of every op of the database (that does not read
+  /// data) over 6 leaves, built identically on whichever tape is current;
+  /// returns its output and every value recorded.
   static func randomGraph(seed: UInt64, size: Int) -> (Value, [Value]) {
     var rng = SeededGenerator(seed: seed)
-    var values = (0..<6).map { _ in Value(rng.nextUniform(in: 0.2, 2)) }
-    func pick() -> Value { values[rng.nextIndex(values.count)] }
-    for _ in 0..<size {
-      let a = pick()
-      let b = pick()
-      let c = rng.nextUniform(in: 0.5, 1.5)
-      let v: Value
-      switch rng.nextIndex(30) {
-      case 0: v = a + b
-      case 1: v = a - b
-      case 2: v = a * b
-      case 3: v = a / (b.abs() + 0.5)
-      case 4: v = (a.abs() + 0.1).pow(b.tanh())
-      case 5: v = Value.maximum(a, b)
-      case 6: v = Value.minimum(a, b)
-      case 7: v = a + c
-      case 8: v = a * c
-      case 9: v = a / c
-      case 10: v = c - a
-      case 11: v = c / (a.abs() + 0.5)
-      case 12: v = (a.abs() + 0.1).pow(c)
-      case 13: v = a.leakyReLU(slope: 0.1)
-      case 14: v = a.elu(alpha: 0.7)
-      case 15: v = -a
-      case 16: v = (a.tanh()).exp()
-      case 17: v = (a.abs() + 0.5).log()
-      case 18: v = (a.abs() + 0.5).sqrt()
-      case 19: v = a.abs()
-      case 20: v = a.tanh()
-      case 21: v = a.sigmoid()
-      case 22: v = a.relu()
-      case 23: v = a.softplus()
-      case 24: v = a.step() + b
-      case 25: v = Value.sum([a, b, pick()])
-      case 26: v = Value.dot([a, b], [pick(), pick()])
-      case 27: v = Value.dot([a, b, pick()], [c, -c, 0.5])
-      case 28: v = Value.logSumExp([a, b, pick()])
-      default: v = a * a
-      }
-      values.append(v.tanh())
-    }
-    return (Value.sum(Array(values.suffix(8))), values)
+    let leaves = (0..<6).map { _ in Value(rng.nextUniform(in: 0.2, 2)) }
+    return OpDatabase.randomGraph(over: leaves, seed: seed, size: size, outputs: 8)
   }
 
   @Test("leaves exactly the gradients of backward()", arguments: 0..<8)
@@ -69,6 +30,36 @@ struct BackwardTraceTests {
     }
     #expect(actual == expected)
     #expect(steps > 50)
+  }
+
+  @Test(
+    "every op: gradients and contributions as backward()'s, local derivatives as the closed form",
+    arguments: OpDatabase.cases)
+  func everyOp(_ c: OpCase) {
+    let expected = Tape().withCurrent { () -> [UInt64] in
+      let x = c.point.map { Value($0) }
+      reusing(c.op.value(x)).backward(gradient: upstream)
+      return x.map(\.grad.bitPattern)
+    }
+    Tape().withCurrent {
+      let x = c.point.map { Value($0) }
+      let y = c.op.value(x)
+      let trace = reusing(y).backwardWithTrace(gradient: upstream)
+      #expect(x.map(\.grad.bitPattern) == expected)
+      for (i, leaf) in x.enumerated() {
+        // A leaf's gradient is 0 + its contributions, in the order of the steps.
+        var total = 0.0
+        for step in trace.steps where step.input == leaf.id { total += step.contribution }
+        #expect(total.bitPattern == leaf.grad.bitPattern, "x\(i): \(total) vs \(leaf.grad)")
+        // The op's own node: ∂y/∂xᵢ (over every operand that is xᵢ).
+        guard c.op.opCode != nil else { continue }
+        var local = 0.0
+        for step in trace.steps where step.node == y.id && step.input == leaf.id {
+          local += step.localDerivative
+        }
+        #expect(c.agrees(local, c.gradient[i]), "∂y/∂x\(i): \(local) vs \(c.gradient[i])")
+      }
+    }
   }
 
   @Test func tableShowsEachApplicationOfTheChainRule() {

@@ -12,45 +12,9 @@ struct ReductionTests {
     return (0..<count).map { _ in scale * rng.nextGaussian() }
   }
 
-  /// Cases for every reduction at several sizes; dot products take their
-  /// two vectors as the two halves of the inputs.
-  static let vectorCases: [VectorCase] = [1, 2, 5, 17].flatMap { n -> [VectorCase] in
-    let seed = UInt64(n)
-    var rng = SeededGenerator(seed: 1000 + seed)
-    let constants = (0..<n).map { _ in rng.nextUniform(in: -2, 2) }
-    let weights = (0..<n).map { _ in rng.nextUniform(in: -2, 2) }
-    return [
-      VectorCase(
-        name: "Value.sum", x: randomPoint(count: n, seed: seed),
-        value: { Value.sum($0) }, dual: { Dual.sum($0) }),
-      VectorCase(
-        name: "[Value].sum()", x: randomPoint(count: n, seed: seed),
-        value: { $0.sum() }, dual: { Dual.sum($0) }),
-      VectorCase(
-        name: "Value.dot([Value], [Value])", x: randomPoint(count: 2 * n, seed: seed),
-        value: { Value.dot(Array($0[..<n]), Array($0[n...])) },
-        dual: { Dual.dot(Array($0[..<n]), Array($0[n...])) }),
-      VectorCase(
-        name: "Value.dot([Value], [Double])", x: randomPoint(count: n, seed: seed),
-        value: { Value.dot($0, constants) }, dual: { Dual.dot($0, constants) }),
-      VectorCase(
-        name: "Value.logSumExp", x: randomPoint(count: n, scale: 3, seed: seed),
-        value: { Value.logSumExp($0) }, dual: { Dual.logSumExp($0) }),
-      VectorCase(
-        name: "Σ wᵢ · Value.softmax(x)ᵢ", x: randomPoint(count: n, scale: 3, seed: seed),
-        value: { Value.dot(Value.softmax($0), weights) },
-        dual: { Dual.dot(Dual.softmax($0), weights) }),
-      VectorCase(
-        name: "Σ xᵢ² + Σ xᵢ·tanh xᵢ (reuse)", x: randomPoint(count: n, seed: seed),
-        value: { x in Value.dot(x, x) + Value.dot(x, x.map { $0.tanh() }) },
-        dual: { x in Dual.dot(x, x) + Dual.dot(x, x.map { $0.tanh() }) }),
-    ]
-  }
-
-  @Test("every input's gradient", arguments: vectorCases)
-  func reductionDerivatives(_ c: VectorCase) {
-    expectCorrectDerivative(c)
-  }
+  // The derivatives of every reduction at several sizes are checked from the
+  // op database (OpDatabaseTests); these are sizes 0 and 1, long vectors,
+  // reuse, and logits of every scale.
 
   // MARK: sum
 

@@ -4,38 +4,10 @@ import Testing
 
 @Suite("Replay: record once, run again")
 struct ReplayTests {
-  /// A random graph over the given leaves, using every op (the trace tests'
-  /// generator), as a recording body.
+  /// A random graph of every op of the database (that does not read data)
+  /// over the given leaves, as a recording body.
   static func body(_ leaves: [Value], seed: UInt64) -> () -> Value {
-    {
-      var rng = SeededGenerator(seed: seed)
-      var values = leaves
-      func pick() -> Value { values[rng.nextIndex(values.count)] }
-      for _ in 0..<200 {
-        let a = pick()
-        let b = pick()
-        let c = rng.nextUniform(in: 0.5, 1.5)
-        let v: Value
-        switch rng.nextIndex(14) {
-        case 0: v = a + b
-        case 1: v = a * b - c
-        case 2: v = a / (b.abs() + c)
-        case 3: v = (a.abs() + 0.1).pow(b.tanh())
-        case 4: v = Value.maximum(a, b) + Value.minimum(a, b)
-        case 5: v = c / (a.abs() + 0.5) + (a.abs() + 0.1).pow(c)
-        case 6: v = a.leakyReLU(slope: 0.1) + a.elu(alpha: 0.7) + (-a)
-        case 7: v = (a.tanh()).exp() + (a.abs() + 0.5).log() + (a.abs() + 0.5).sqrt()
-        case 8: v = a.sigmoid() + a.relu() + a.softplus() + a.step()
-        case 9: v = Value.sum([a, b, pick()])
-        case 10: v = Value.dot([a, b], [pick(), pick()])
-        case 11: v = Value.dot([a, b, pick()], [c, -c, 0.5])
-        case 12: v = Value.logSumExp([a, b, pick()])
-        default: v = c - a * c
-        }
-        values.append(v.tanh())
-      }
-      return Value.sum(Array(values.suffix(10)))
-    }
+    { OpDatabase.randomGraph(over: leaves, seed: seed, size: 200, outputs: 10).0 }
   }
 
   @Test("replay gives bit for bit what recording again gives", arguments: 0..<6)
@@ -63,6 +35,34 @@ struct ReplayTests {
         }
         #expect(replayedData == fresh)
         #expect(replayedGrads == leaves.map(\.grad.bitPattern))
+      }
+    }
+  }
+
+  @Test(
+    "every op: replay after new leaf values gives bit for bit what recording again gives",
+    arguments: OpDatabase.cases)
+  func everyOp(_ c: OpCase) {
+    Tape.scope {
+      let leaves = c.point.map { Value($0) }
+      let recording = Recording { reusing(c.op.value(leaves)) }
+      #expect(recording.isReplayable == !c.op.readsData)
+      // To the entry's next point, and back.
+      for point in [c.otherPoint, c.point] {
+        for (leaf, x) in zip(leaves, point) { leaf.data = x }
+        for leaf in leaves { leaf.zeroGrad() }
+        let replayed = recording.replay()
+        replayed.backward(gradient: upstream)
+        let replayedData = replayed.data.bitPattern
+        let replayedGrads = leaves.map(\.grad.bitPattern)
+        for leaf in leaves { leaf.zeroGrad() }
+        let fresh = Tape.scope { () -> UInt64 in
+          let y = reusing(c.op.value(leaves))
+          y.backward(gradient: upstream)
+          return y.data.bitPattern
+        }
+        #expect(replayedData == fresh, "at \(point)")
+        #expect(replayedGrads == leaves.map(\.grad.bitPattern), "at \(point)")
       }
     }
   }
