@@ -2,7 +2,7 @@ import Backprop
 import Foundation
 import Testing
 
-// The recording sweep, Value.gradients(of:withRespectTo:seed:): on every op
+// The recording sweep, Value.gradients(of:withRespectTo:gradient:): on every op
 // of the op database, first derivatives against backward() bit for bit and
 // second and third derivatives against closed forms and central differences
 // of the derivative one order below; conventions that the database does not
@@ -20,7 +20,7 @@ private func recordedDerivatives(
   Tape.scope {
     let v = Value(x)
     let y = f(v)
-    let d1 = Value.gradients(of: y, withRespectTo: [v], seed: seed)[0]
+    let d1 = Value.gradients(of: y, withRespectTo: [v], gradient: seed)[0]
     let d2 = Value.derivative(of: d1, withRespectTo: v)
     let d3 = Value.derivative(of: d2, withRespectTo: v)
     return [y.data, d1.data, d2.data, d3.data]
@@ -47,7 +47,7 @@ private func expectNear(
   #expect(ok, "\(comment): \(actual) vs \(expected)", sourceLocation: sourceLocation)
 }
 
-@Suite("Higher-order derivatives: Value.gradients(of:withRespectTo:seed:)")
+@Suite("Higher-order derivatives: Value.gradients(of:withRespectTo:gradient:)")
 struct HigherOrderTests {
   // MARK: Every op of the database
 
@@ -67,14 +67,14 @@ struct HigherOrderTests {
     for seed in [1, upstream] {
       let recorded = Tape.scope { () -> [Double] in
         let x = c.point.map { Value($0) }
-        return Value.gradients(of: c.op.value(x), withRespectTo: x, seed: seed).map(\.data)
+        return Value.gradients(of: c.op.value(x), withRespectTo: x, gradient: seed).map(\.data)
       }
       let reference = Tape.scope { () -> [Double] in
         let x = c.point.map { Value($0) }
         c.op.value(x).backward(gradient: seed)
         return x.map(\.grad)
       }
-      // Only the sign of a zero may differ (see `gradients(of:withRespectTo:seed:)`).
+      // Only the sign of a zero may differ (see `gradients(of:withRespectTo:gradient:)`).
       #expect(zip(recorded, reference).allSatisfy(same), "\(recorded) vs backward \(reference)")
     }
   }
@@ -87,7 +87,7 @@ struct HigherOrderTests {
     let t = c.third
     Tape.scope {
       let x = c.point.map { Value($0) }
-      let g = Value.gradients(of: c.op.value(x), withRespectTo: x, seed: upstream)
+      let g = Value.gradients(of: c.op.value(x), withRespectTo: x, gradient: upstream)
       for i in x.indices {
         let row = Value.gradients(of: g[i], withRespectTo: x)
         for j in x.indices {
@@ -113,7 +113,8 @@ struct HigherOrderTests {
     let n = c.point.count
     let rows = n <= 5 ? Array(0..<n) : [0, n - 1]
     for i in rows {
-      for tail in [[]] + rows.map({ [$0] }) {
+      let thirdOrder = (c.op.differentiableTimes ?? 3) >= 3
+      for tail in [[]] + (thirdOrder ? rows.map({ [$0] }) : []) {
         let indices = [i] + tail
         let report = checkGradient(
           of: { Self.recordedPartial(c, $0, indices) * 3 }, at: c.point, tolerance: c.tolerance)
@@ -230,7 +231,7 @@ struct HigherOrderTests {
     Tape.scope {
       let x = [Value(0.5), Value(-2.0), Value(3.0)]
       let s = Value.sum([x[0], x[1], x[2], x[0]])
-      let gs = Value.gradients(of: s, withRespectTo: x, seed: upstream)
+      let gs = Value.gradients(of: s, withRespectTo: x, gradient: upstream)
       #expect(gs.map(\.data) == [5, 2.5, 2.5])
       #expect(gs.allSatisfy { $0.isLeaf }, "the gradient of a linear function is constant")
 
@@ -299,7 +300,7 @@ struct HigherOrderTests {
     let recorded = Tape()
     recorded.withCurrent {
       let (y, values) = BackwardTraceTests.randomGraph(seed: seed, size: 300)
-      let g = Value.gradients(of: y, withRespectTo: values, seed: upstream)
+      let g = Value.gradients(of: y, withRespectTo: values, gradient: upstream)
       let pairs = zip(g.map(\.data), expected)
       #expect(pairs.allSatisfy { same($0, $1) })
       // Interior values hold backward()'s adjoints with their sign of zero too.
@@ -321,7 +322,7 @@ struct HigherOrderTests {
       let v = inputs.map { _ in rng.nextUniform(in: -1, 1) }
       let g = Value.gradients(of: y, withRespectTo: inputs)
       let gv = Value.dot(g, v)
-      let hv = Value.gradients(of: gv, withRespectTo: inputs, seed: upstream).map(\.data)
+      let hv = Value.gradients(of: gv, withRespectTo: inputs, gradient: upstream).map(\.data)
       gv.backward(gradient: upstream)
       #expect(zip(hv, inputs.map(\.grad)).allSatisfy { same($0, $1) })
     }
@@ -336,7 +337,7 @@ struct HigherOrderTests {
       let unrelated = Value(5.0)
       let y = x * x
       let later = Value(1.0)
-      let g = Value.gradients(of: y, withRespectTo: [x, unrelated, later, y, x], seed: upstream)
+      let g = Value.gradients(of: y, withRespectTo: [x, unrelated, later, y, x], gradient: upstream)
       #expect(g.map(\.data) == [10, 0, 0, upstream, 10])
       #expect(g.map(\.isLeaf) == [false, true, true, true, false])
       #expect(Value.gradients(of: g[1], withRespectTo: [x]).map(\.data) == [0])

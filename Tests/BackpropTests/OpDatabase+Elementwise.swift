@@ -12,7 +12,7 @@ private let symmetric: [Double] = [-1000, -30, -3, -0.8, -1e-3, 0, 0.4, 2.5, 30,
 private let aroundZero: [Double] = [-1000, -30, -0.6, -1e-3, 1e-3, 0.4, 2, 30, 1000]
 
 extension OpDatabase {
-  static let elementwise: [OpInfo] = functions + activations
+  static let elementwise: [OpInfo] = functions + activations + addedOps
 
   static let functions: [OpInfo] = [
     .unary(

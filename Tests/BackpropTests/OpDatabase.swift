@@ -89,6 +89,9 @@ struct OpInfo: Sendable, CustomTestStringConvertible, CustomStringConvertible {
   /// Whether recording it reads data (softmax's shift), so a `Recording` of
   /// it is not replayable (it is recorded again at each replay).
   var readsData = false
+  /// How many times the engine can differentiate the op: nil for any
+  /// number (the built-in ops); 2 for a user-defined op given f′ and f″.
+  var differentiableTimes: Int? = nil
 
   var description: String { name }
   var testDescription: String { name }

@@ -49,8 +49,10 @@ extension OpCode {
     case .sin: LibM.sin(x)
     case .cos: LibM.cos(x)
     case .erf: LibM.erf(x)
-    // x·Φ(x) with Φ(x) = ½(1 + erf(x/√2)), as PyTorch's exact GELU.
-    case .gelu: x * 0.5 * (1 + LibM.erf(x * Self.inverseSquareRootOf2))
+    case .erfc: LibM.erfc(x)
+    // x·Φ(x), PyTorch's exact GELU, with Φ(x) = ½ erfc(−x/√2): the same as
+    // ½(1 + erf(x/√2)) without its cancellation for negative x.
+    case .gelu: x * (0.5 * LibM.erfc(-x * Self.inverseSquareRootOf2))
     case .swish: x * Self.sigmoid(x)
     case .leaf, .custom, .sum, .dot, .dotConstant, .logSumExp:
       nonScalarFailure(self)
@@ -380,22 +382,31 @@ enum ChainRule {
         let e = m.unary(.exp, m.unary(.negate, m.binary(.multiply, x, x), 0), 0)
         return m.times(g, m.unary(.multiplyConstant, e, OpCode.twoOverSquareRootOfπ))
       }
-    case .gelu:
-      // Φ(x) + x·φ(x), with φ(x) = e^(−x²/2)/√(2π).
+    case .erfc:
+      // −(2/√π)·e^(−x²).
       let x = m.value(a)
       give(a) {
-        let erf = m.unary(.erf, m.unary(.multiplyConstant, x, OpCode.inverseSquareRootOf2), 0)
-        let cdf = m.unary(.multiplyConstant, m.unary(.addConstant, erf, 1), 0.5)
+        let e = m.unary(.exp, m.unary(.negate, m.binary(.multiply, x, x), 0), 0)
+        return m.times(g, m.unary(.multiplyConstant, e, -OpCode.twoOverSquareRootOfπ))
+      }
+    case .gelu:
+      // Φ(x) + x·φ(x), with Φ(x) = ½ erfc(−x/√2) and φ(x) = e^(−x²/2)/√(2π).
+      let x = m.value(a)
+      give(a) {
+        let cdf = m.unary(
+          .multiplyConstant,
+          m.unary(.erfc, m.unary(.multiplyConstant, x, -OpCode.inverseSquareRootOf2), 0), 0.5)
         let e = m.unary(.exp, m.unary(.multiplyConstant, m.binary(.multiply, x, x), -0.5), 0)
         let pdf = m.unary(.multiplyConstant, e, OpCode.inverseSquareRootOf2π)
         return m.times(g, m.binary(.add, cdf, m.binary(.multiply, x, pdf)))
       }
     case .swish:
-      // σ(x)·(1 + x·(1 − σ(x))).
+      // σ(x)·(1 + x·σ(−x)), with σ(−x) for 1 − σ(x), which cancels for large x.
       let x = m.value(a)
       give(a) {
         let s = m.unary(.sigmoid, x, 0)
-        let inner = m.unary(.addConstant, m.binary(.multiply, x, m.unary(.constantMinus, s, 1)), 1)
+        let complement = m.unary(.sigmoid, m.unary(.negate, x, 0), 0)
+        let inner = m.unary(.addConstant, m.binary(.multiply, x, complement), 1)
         return m.times(g, m.binary(.multiply, s, inner))
       }
     case .custom:

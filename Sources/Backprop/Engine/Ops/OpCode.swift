@@ -29,7 +29,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
   case elu  // alpha c
   // Unary.
   case negate, exp, log, sqrt, abs, tanh, sigmoid, relu, softplus, step
-  case sin, cos, erf, gelu, swish
+  case sin, cos, erf, erfc, gelu, swish
   /// A user's elementwise function (``ElementwiseFunction``): `rhs` indexes
   /// the tape's function table.
   case custom
@@ -72,7 +72,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
       .powerConstant, .leakyReLU, .elu:
       .unaryConstant
     case .negate, .exp, .log, .sqrt, .abs, .tanh, .sigmoid, .relu, .softplus, .step, .sin, .cos,
-      .erf, .gelu, .swish:
+      .erf, .erfc, .gelu, .swish:
       .unary
     case .custom: .unaryFunction
     case .sum, .logSumExp: .list
@@ -107,6 +107,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
     case .sin: "sin"
     case .cos: "cos"
     case .erf: "erf"
+    case .erfc: "erfc"
     case .gelu: "gelu"
     case .swish: "swish"
     case .custom: "custom"
@@ -124,7 +125,8 @@ enum OpCode: UInt8, Sendable, CaseIterable {
     case .power, .maximum, .minimum, .leakyReLU, .elu, .abs, .relu, .logSumExp: true
     case .leaf, .add, .subtract, .multiply, .divide, .addConstant, .multiplyConstant,
       .divideConstant, .constantMinus, .constantDivide, .powerConstant, .negate, .exp, .log, .sqrt,
-      .tanh, .sigmoid, .softplus, .step, .sin, .cos, .erf, .gelu, .swish, .custom, .sum, .dot,
+      .tanh, .sigmoid, .softplus, .step, .sin, .cos, .erf, .erfc, .gelu, .swish, .custom, .sum,
+      .dot,
       .dotConstant:
       false
     }

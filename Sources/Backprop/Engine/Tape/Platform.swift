@@ -34,6 +34,7 @@ enum LibM {
   @inlinable @inline(__always) static func cos(_ x: Double) -> Double { _cCos(x) }
   @inlinable @inline(__always) static func sin(_ x: Double) -> Double { _cSin(x) }
   @inlinable @inline(__always) static func erf(_ x: Double) -> Double { _cErf(x) }
+  @inlinable @inline(__always) static func erfc(_ x: Double) -> Double { _cErfc(x) }
   @inlinable @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double {
     _cPow(x, y)
   }
@@ -47,6 +48,7 @@ enum LibM {
 @inlinable @inline(__always) func _cCos(_ x: Double) -> Double { cos(x) }
 @inlinable @inline(__always) func _cSin(_ x: Double) -> Double { sin(x) }
 @inlinable @inline(__always) func _cErf(_ x: Double) -> Double { erf(x) }
+@inlinable @inline(__always) func _cErfc(_ x: Double) -> Double { erfc(x) }
 @inlinable @inline(__always) func _cPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
 
 // MARK: - Raw memory

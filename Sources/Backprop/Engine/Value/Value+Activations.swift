@@ -73,7 +73,8 @@ extension Value {
 extension Value {
   /// The Gaussian error linear unit, exact: GELU(x) = x·Φ(x), with
   /// Φ(x) = ½(1 + erf(x/√2)) the standard normal distribution function
-  /// (PyTorch's `gelu` with `approximate="none"`).
+  /// (PyTorch's `gelu` with `approximate="none"`), computed as ½ erfc(−x/√2),
+  /// which does not cancel for negative x.
   ///
   ///     let y = x.gelu()  // dy/dx = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
   ///

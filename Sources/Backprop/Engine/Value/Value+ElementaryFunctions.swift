@@ -117,4 +117,11 @@ extension Value {
   /// erf(±inf) = ±1, with gradient 0.
   @inlinable @inline(__always)
   public func erf() -> Value { record(.erf) }
+
+  /// The complementary error function erfc(x) = 1 − erf(x), libm's `erfc`:
+  /// accurate where 1 − erf(x) would cancel (erfc(6) ≈ 2.2e-17).
+  ///
+  ///     let y = x.erfc()  // dy/dx = −(2/√π)·e^(−x²)
+  @inlinable @inline(__always)
+  public func erfc() -> Value { record(.erfc) }
 }
