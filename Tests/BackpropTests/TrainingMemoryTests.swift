@@ -124,7 +124,7 @@ struct TrainingMemoryTests {
         let recording = Recording {
           let outputs = range.map { replica(data.features[$0]) }
           let total = Value.sum(
-            zip(outputs, data.targets[range]).map { hingeLoss(score: $0[0], label: $1[0]) }
+            zip(outputs, data.targets[range]).map { hinge(score: $0[0], label: $1[0]) }
           ) * (1.0 / Double(rows))
           return s == 0 ? total + l2Penalty(replica.parameters, coefficient: 1e-4) : total
         }

@@ -16,9 +16,9 @@
 /// micrograd does), so the hinge loss reproduces micrograd's demo to the last
 /// digits. Each per-example loss is one of the free functions:
 ///
-/// - ``sumOfSquares``, ``meanSquaredError``, ``halfMeanSquaredError``: K
+/// - ``sumOfSquaredErrors``, ``meanSquaredError``, ``halfMeanSquaredError``: K
 ///   outputs, K numbers per target row;
-///   ``sumOfSquaresLoss(predicted:expected:)``,
+///   ``sumOfSquaredErrors(predicted:expected:)``,
 ///   ``meanSquaredError(predicted:expected:)``,
 ///   ``halfMeanSquaredError(predicted:expected:)``.
 /// - ``binaryCrossEntropy``: one probability, target 0 or 1;
@@ -28,7 +28,22 @@
 /// - ``softmaxCrossEntropy``: K ≥ 2 logits, target a class index or K
 ///   one-hot entries; ``softmaxCrossEntropy(logits:classIndex:)``,
 ///   ``softmaxCrossEntropy(logits:oneHot:)``.
-/// - ``hinge``: one score, target −1 or +1; ``hingeLoss(score:label:)``.
+/// - ``hinge``: one score, target −1 or +1; ``hinge(score:label:)``.
+///
+/// Each free function has the name of its case: a noun phrase naming the
+/// quantity (the sum of squared errors, the mean squared error, the binary or
+/// softmax cross-entropy, the hinge), without a `Loss` suffix, as Keras and
+/// PyTorch's functional API name them.
+///
+/// One error model holds for all of them, and for this enum's
+/// ``callAsFunction(_:_:)``: a loss of `Value`s never throws. A programming
+/// mistake (an empty list of outputs, a target of the wrong length, a class
+/// index out of range) stops the program with a message that says what was
+/// wrong and what to do, in release builds too. The values of the targets are
+/// not inspected (a NaN target gives a NaN loss). Bad data from outside is
+/// caught before, with a thrown error: by ``validate(targets:outputSize:)``,
+/// which ``train(_:on:loss:optimizer:options:progress:)`` calls, and by the
+/// data set loaders.
 ///
 /// It is `Codable` as its command-line name (`"mse"`, `"hinge"`, …), which is
 /// also its ``description``.
@@ -36,7 +51,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The residual sum of squares over the outputs, `Σₖ (yₖ − ŷₖ)²` per
   /// example (seed 001's RSS); target: one number per output. Command-line
   /// name `sse` (or `rss`).
-  case sumOfSquares
+  case sumOfSquaredErrors
   /// The mean squared error over the outputs, `(1/K) Σₖ (yₖ − ŷₖ)²` per
   /// example (seed 000's L² loss); target: one number per output.
   /// Command-line name `mse`.
@@ -74,7 +89,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   ///     }
   ///
   /// What each loss needs, row by row:
-  /// - ``sumOfSquares``, ``meanSquaredError``, ``halfMeanSquaredError``: one
+  /// - ``sumOfSquaredErrors``, ``meanSquaredError``, ``halfMeanSquaredError``: one
   ///   finite number per output.
   /// - ``binaryCrossEntropy``, ``binaryCrossEntropyWithLogits``: one output;
   ///   each target is `[0]` or `[1]`.
@@ -110,7 +125,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// Throws unless a model with `outputSize` outputs suits this loss.
   private func validateOutputSize(_ outputSize: Int) throws {
     switch self {
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       guard outputSize >= 1 else {
         throw TrainingError.sizeMismatch(
           what: "the model's outputs for \(self) (at least one)", expected: 1, actual: outputSize)
@@ -136,7 +151,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
     case .binaryCrossEntropy: "probability"
     case .binaryCrossEntropyWithLogits: "logit"
     case .hinge: "score"
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError: "number per target"
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError: "number per target"
     case .softmaxCrossEntropy: "logit per class"
     }
   }
@@ -144,7 +159,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// Throws unless `target`, the target of row `row`, suits this loss.
   private func validate(row: Int, target: [Double], outputSize: Int) throws {
     switch self {
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       try expectCount(row: row, target: target, outputSize)
       try expectFinite(row: row, target: target)
     case .binaryCrossEntropy, .binaryCrossEntropyWithLogits:
@@ -218,7 +233,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// a multiply, as micrograd's demo writes
   /// `sum(losses) * (1.0 / len(losses))`, so that the two agree bit for bit.
   /// Each per-example loss is the free function the case names (see
-  /// ``Loss``); for ``sumOfSquares`` it sums over the outputs, for
+  /// ``Loss``); for ``sumOfSquaredErrors`` it sums over the outputs, for
   /// ``meanSquaredError`` and ``halfMeanSquaredError`` it averages over them.
   ///
   /// - Parameters:
@@ -254,13 +269,13 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// preconditions.
   func exampleLoss(output: [Value], target: [Double]) -> Value {
     switch self {
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       require(
         !output.isEmpty && output.count == target.count,
         "Backprop: \(self) of \(output.count) outputs and \(target.count) targets; "
           + "validate the targets first")
       switch self {
-      case .sumOfSquares: return Value.sum(squaredErrors(output, target))
+      case .sumOfSquaredErrors: return Value.sum(squaredErrors(output, target))
       case .meanSquaredError: return meanOfSquaredErrors(output, target)
       default: return halfMeanOfSquaredErrors(output, target)
       }
@@ -275,7 +290,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
       case .binaryCrossEntropyWithLogits:
         return Backprop.binaryCrossEntropy(logit: output[0], label: target[0])
       default:
-        return hingeLoss(score: output[0], label: target[0])
+        return Backprop.hinge(score: output[0], label: target[0])
       }
     case .softmaxCrossEntropy:
       if target.count == 1 {
@@ -320,7 +335,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   ///   - output: The model's outputs for one example.
   ///   - target: Its target row.
   /// - Returns: Whether the predicted class is the target's, or `nil` for
-  ///   ``sumOfSquares``, ``meanSquaredError`` and ``halfMeanSquaredError``.
+  ///   ``sumOfSquaredErrors``, ``meanSquaredError`` and ``halfMeanSquaredError``.
   public func isCorrect(output: [Double], target: [Double]) -> Bool? {
     isCorrect(output: output[...], target: target)
   }
@@ -329,7 +344,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// buffer (the training loop's, with every example's outputs in a row).
   func isCorrect(output: ArraySlice<Double>, target: [Double]) -> Bool? {
     switch self {
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       return nil
     case .hinge:
       guard let s = output.first, let y = target.first else { return false }
@@ -376,7 +391,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// - Returns: The loss, or `nil` for an unknown name.
   public init?(parsing text: String) {
     switch text.lowercased() {
-    case "sse", "rss", "sumofsquares": self = .sumOfSquares
+    case "sse", "rss", "sumofsquarederrors", "sumofsquares": self = .sumOfSquaredErrors
     case "mse", "meansquarederror": self = .meanSquaredError
     case "half-mse", "halfmeansquarederror": self = .halfMeanSquaredError
     case "bce", "binarycrossentropy": self = .binaryCrossEntropy
@@ -391,7 +406,7 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
   /// `cross-entropy` or `hinge`; ``init(parsing:)`` reads it back.
   public var description: String {
     switch self {
-    case .sumOfSquares: "sse"
+    case .sumOfSquaredErrors: "sse"
     case .meanSquaredError: "mse"
     case .halfMeanSquaredError: "half-mse"
     case .binaryCrossEntropy: "bce"
@@ -441,3 +456,12 @@ public enum Loss: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// `Loss.allCases` lists the seven losses in declaration order.
 extension Loss: CaseIterable {}
+
+extension Loss {
+  /// The residual sum of squares under its old name; see
+  /// ``sumOfSquaredErrors``.
+  ///
+  ///     let loss = Loss.sumOfSquares  // Loss.sumOfSquaredErrors
+  @available(*, deprecated, renamed: "sumOfSquaredErrors")
+  public static var sumOfSquares: Loss { .sumOfSquaredErrors }
+}

@@ -180,7 +180,7 @@ private struct RecordedCounts {
   /// Valid targets of each kind `loss` accepts.
   static func targets(for loss: Loss, outputSize: Int) -> [[Double]] {
     switch loss {
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       return [Array(repeating: 0, count: outputSize)]
     case .binaryCrossEntropy, .binaryCrossEntropyWithLogits:
       return [[0], [1]]
