@@ -57,7 +57,8 @@ struct TrainingMemoryTests {
     let tape = Tape()
     try tape.withCurrent {
       let model = MLP(inputSize: 3, layerSizes: c.layerSizes, activation: .relu, seed: 3)
-      let options = TrainingOptions(epochs: 2, batchSize: c.batchSize, l2: c.l2, replay: c.replay)
+      let options = TrainingOptions(
+        epochs: 2, batchSize: c.batchSize, l2: c.l2, replaysFullBatch: c.replay)
       let estimate = estimatedTrainingMemory(
         model: model, rows: c.rows, loss: c.loss, options: options)
       var sgd = try SGD(parameters: model.parameters, learningRate: 0.01)

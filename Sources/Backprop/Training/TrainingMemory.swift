@@ -52,7 +52,7 @@ public func estimatedTrainingMemory(
                               l2IncludesBiases: options.l2IncludesBiases)
   let batch = options.effectiveBatchSize(count: rows)
   let shardCount = Swift.max(1, Swift.min(options.shards, batch))
-  let replayed = options.replay && batch == rows
+  let replayed = options.replaysFullBatch && batch == rows
   let width = model.outputSize
   var bytes = batch * (88 + 28 * width)
   let parameters = model.parameters.count
