@@ -1,3 +1,6 @@
+// `backprop demo`: micrograd's own demo run by Backprop, with a progress
+// line, the final accuracy and two SVG pictures.
+
 import Backprop
 import Foundation
 import MicrogradFixtures

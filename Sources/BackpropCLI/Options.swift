@@ -1,7 +1,8 @@
 // Reading a command's options: `--name value` or `--name=value`, each at most
-// once, every value checked before any file is read. A mistake is one line
-// that names the option, the value as typed and what is allowed, and exits
-// with code 2.
+// once, every value checked before any file is read.
+
+// A mistake is one line that names the option, the value as typed and what
+// is allowed, and exits with code 2.
 
 import Foundation
 

@@ -1,6 +1,7 @@
-// What the tool prints: lines on stdout flushed one by one (so that
-// `train … | tee log` shows each as it comes), a live line only on a
-// terminal, and errors in words, never a raw Foundation error.
+// What the tool prints: lines on stdout flushed one by one, a live line only
+// on a terminal, and errors in words, never a raw Foundation error.
+
+// Flushed one by one so that `train … | tee log` shows each line as it comes.
 
 import Foundation
 

@@ -1,3 +1,6 @@
+// `backprop predict`: a saved model applied to the rows of a CSV file, with
+// the accuracy or error when the file has the target column.
+
 import Backprop
 import Foundation
 

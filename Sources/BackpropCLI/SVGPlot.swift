@@ -1,3 +1,6 @@
+// The SVG pictures of `backprop demo`: a decision boundary with the data
+// points, and training curves.
+
 import Foundation
 
 /// Two small SVG 1.1 pictures, written with no dependency: a decision

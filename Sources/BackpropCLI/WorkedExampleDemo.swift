@@ -1,3 +1,6 @@
+// The worked example of seed 000 §5.1 differentiated by the engine and
+// printed in the notes' notation.
+
 import Backprop
 
 /// The worked example of seed 000 §5.1 (a 3→2→3→1 sigmoid network with

@@ -1,6 +1,7 @@
-// The `backprop` command-line tool. Each command lives in its own file; this
-// file only dispatches and turns usage errors into a message on stderr and a
-// non-zero exit code.
+// The `backprop` command-line tool's entry point: it dispatches to a command
+// and turns usage errors into a message on stderr and a non-zero exit code.
+
+// Each command lives in its own file; this file does nothing else.
 
 import Backprop
 import Foundation

@@ -1,5 +1,7 @@
 // The 8×8 handwritten digits as Swift data, for `backprop bench mlp` and the
-// tests: the text of ../shared/fixtures/digits/digits.csv is compiled in
+// tests, parsed from the CSV text compiled in.
+
+// The text of ../shared/fixtures/digits/digits.csv is compiled in
 // (DigitsCSV.swift), so nothing outside the package is read at run time, and
 // parsed once, the first time `features` or `labels` is used.
 

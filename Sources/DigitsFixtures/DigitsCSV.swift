@@ -1,8 +1,10 @@
-// Generated from ../shared/fixtures/digits/digits.csv (sha256
-// ba6ee5aa91a99912e5e4e601339a3d45bb1c136a5df153daf68d7a8e45a04ce5): the
-// UCI 8×8 handwritten digits as scikit-learn 1.9.1 ships them
-// (`sklearn.datasets.load_digits`), copied verbatim into a raw string
-// literal, header row included. Do not edit; parsed once by `Digits`.
+// Generated from ../shared/fixtures/digits/digits.csv, copied verbatim; do not edit.
+
+// The file's sha256 is
+// ba6ee5aa91a99912e5e4e601339a3d45bb1c136a5df153daf68d7a8e45a04ce5: the UCI
+// 8×8 handwritten digits as scikit-learn 1.9.1 ships them
+// (`sklearn.datasets.load_digits`), in a raw string literal, header row
+// included. Parsed once by `Digits`.
 
 extension Digits {
   /// The CSV text: a header `p0,…,p63,digit`, then 1,797 rows.

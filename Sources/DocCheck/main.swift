@@ -1,6 +1,6 @@
 // doc-check: runs the Swift examples of Markdown files and compares what
 // they print with the output the files show.
-//
+
 // A guide is a transcript: a ```swift block, then a ```text block with the
 // exact output of that block (no text block: it must print nothing). The
 // swift blocks of one file run in order as ONE program, so later blocks see

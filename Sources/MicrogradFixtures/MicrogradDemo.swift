@@ -1,5 +1,6 @@
-// Generated from ../shared/fixtures/micrograd-demo/ (the exact workload of
-// karpathy/micrograd's demo notebook); numbers copied verbatim. Do not edit.
+// Generated from ../shared/fixtures/micrograd-demo/, numbers copied verbatim; do not edit.
+
+// The fixtures are the exact workload of karpathy/micrograd's demo notebook.
 
 /// micrograd's demo: 100 two-moons points (scikit-learn `make_moons(100,
 /// noise: 0.1)` after `np.random.seed(1337)`), labels −1/+1, the 337 initial

@@ -1,7 +1,9 @@
 // Makes one programming mistake, named by the first argument, so that a test
-// can build this program with `-c release` and check that the library's stop
-// prints its message there too (`precondition` messages are compiled out
-// under -O; the library's are not). Not a product: `swift run Mistakes <name>`.
+// can check that the library's stop prints its message in a release build.
+
+// The test builds this program with `-c release`: `precondition` messages
+// are compiled out under -O; the library's are not. Not a product:
+// `swift run Mistakes <name>`.
 @_spi(Testing) import Backprop
 import Foundation
 

@@ -2,8 +2,9 @@ import Backprop
 import Foundation
 import Testing
 
-/// The recording fast path of layers and MLPs (`LayerPlan.swift`) against the
-/// general path, neuron by neuron: the same nodes, bit for bit the same
+/// The recording fast path of layers and MLPs (`LayerPlan.swift` and the
+/// `LayerPlan+…`, `MLP+FastForward` and `OutputPool` files beside it) against
+/// the general path, neuron by neuron: the same nodes, bit for bit the same
 /// values and gradients, for every activation, input kind and size, across
 /// tape growth and the step rule's boundaries.
 @Suite("Layers and MLPs: the recording fast path")

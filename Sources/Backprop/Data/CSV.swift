@@ -1,7 +1,8 @@
 // Reading a data set from comma-separated values: the public API and its
-// errors. The scanner is in CSVScanner.swift, the file checks in
-// CSVFile.swift, the table in CSVTable.swift and the target's typing in
-// CSVTargetTyping.swift.
+// errors.
+
+// The scanner is in CSVScanner.swift, the file checks in CSVFile.swift, the
+// table in CSVTable.swift and the target's typing in CSVTargetTyping.swift.
 
 /// A problem in a CSV file, at a line and column as an editor shows them
 /// (both counted from 1), with the text found there.
@@ -113,29 +114,10 @@ extension Dataset {
   /// one target column.
   ///
   /// Every column but the target must hold finite numbers. The target is
-  /// read as classes or as regression targets; ``targetTyping`` says which
-  /// and why, in one line a program can print. With `task: .automatic` (the
-  /// default):
-  ///
-  /// - **Names**: if any target is not a number, every distinct target text
-  ///   is a class, indexed 0, 1, … in order of first appearance, and
-  ///   ``classNames`` lists them.
-  /// - **Labels**: numbers are classes when they look like labels: whole
-  ///   numbers, the smallest 0 or 1, at most
-  ///   ``TargetTyping/maximumClassCount`` (50) distinct values, covering
-  ///   more than half of smallest…largest (so 0…K−1 or 1…K, a few missing
-  ///   at most: 0, 1, 3 are classes, 1 and 4 are not). Labels from 0 are the class indices as they are (``classNames``
-  ///   is `nil`); labels from 1 become indices 0…K−1 (value − 1) and
-  ///   ``classNames`` is `["1", "2", …, "K"]`, so a prediction of class i
-  ///   prints as the file's label `classNames[i]`.
-  /// - **Regression** otherwise: the numbers as they are. Whole numbers that
-  ///   measure something (25…346, prices up to 55,320) are regression
-  ///   targets, as are negative labels and labels that start at 3.
-  ///
-  /// `task: .classification` reads any numbers as classes: labels from 0 or
-  /// 1 as above, other numbers as indices in increasing order of value, with
-  /// their text as ``classNames`` (3, 4, 5 → 0, 1, 2 named "3", "4", "5").
-  /// `task: .regression` reads numbers as they are, and a name is an error.
+  /// read as classes or as regression targets as `task` says (by default
+  /// names and numbers that look like labels are classes: the rule is on
+  /// ``TargetTask``); ``targetTyping`` says which and why, in one line a
+  /// program can print.
   ///
   /// Fields may be quoted (`"1,5"`, `"a ""b"""`, line breaks inside quotes);
   /// spaces around unquoted fields are ignored; lines may end in `\n`,
@@ -165,22 +147,20 @@ extension Dataset {
   ///     implies a header.
   ///   - separator: The field separator; `,` by default (`;` and `\t` are
   ///     common).
-  ///   - task: Classes or regression; ``TargetTask/automatic`` (the rule
-  ///     above) by default.
+  ///   - task: Classes or regression; ``TargetTask/automatic`` by default.
   /// - Returns: The data set, its rows in the file's order, with its
   ///   ``targetTyping``.
   /// - Throws: ``CSVError`` naming the file, and the line, column (both from
   ///   1) and text of the first problem. The file cannot be read as text
-  ///   (``CSVError/kind`` says which): there is no such file, it is a
-  ///   directory, it may not be read, it is compressed, it is binary (a NUL
-  ///   byte), it is not UTF-8 (the line, column and offset of the first bad
-  ///   byte). Its content is bad (checked after the file is known to be
-  ///   text; a target error is found after the features): it is empty or has
-  ///   no data rows; a row has more or fewer fields than the first; the
-  ///   target column is unknown or out of range, or is the only column; a
-  ///   feature is not a number or is NaN or infinite (`1e400` overflows to
-  ///   infinity); a target is empty, or NaN or infinite, or (with
-  ///   `.regression`) a name; a quote is not closed, or is followed by text.
+  ///   (``CSVError/Kind`` says why: missing, a directory, no permission,
+  ///   compressed, binary (a NUL byte), not UTF-8 (the line, column and
+  ///   offset of the first bad byte)), or, checked after that (a target
+  ///   error after the features): it is empty or has no data rows; a row
+  ///   has more or fewer fields than the first; the target column is
+  ///   unknown, out of range or the only column; a feature is not a finite
+  ///   number (`1e400` overflows to infinity); a target is empty, not
+  ///   finite, or (with `.regression`) a name; a quote is not closed, or is
+  ///   followed by text.
   /// - Precondition: `separator` is not a quote or a line break.
   /// - Complexity: O(*n*) for *n* bytes, plus O(*r* log *r*) for *r* rows
   ///   with a numeric target.
@@ -233,7 +213,7 @@ extension Dataset {
   ///     it (see ``loadCSV(from:target:hasHeader:separator:task:)``).
   ///   - separator: The field separator; `,` by default.
   ///   - task: Classes or regression; ``TargetTask/automatic`` by default
-  ///     (see ``loadCSV(from:target:hasHeader:separator:task:)``).
+  ///     (the rule is on ``TargetTask``).
   /// - Returns: The data set, its rows in the text's order.
   /// - Throws: ``CSVError`` for the first problem, as
   ///   ``loadCSV(from:target:hasHeader:separator:task:)`` does (of the file

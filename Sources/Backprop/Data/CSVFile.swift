@@ -1,8 +1,9 @@
 // Opening a CSV file and checking that it is text: each way a file can fail
-// to be read (missing, a directory, no permission, compressed, binary, not
-// UTF-8) becomes a CSVError that says which, with the path. Files are read
-// with POSIX calls a chunk at a time, so no Foundation error escapes and the
-// whole file is never in memory at once.
+// to be read becomes a CSVError that says which, with the path.
+
+// The ways: missing, a directory, no permission, compressed, binary, not
+// UTF-8. Files are read with POSIX calls a chunk at a time, so no Foundation
+// error escapes and the whole file is never in memory at once.
 
 import Foundation
 

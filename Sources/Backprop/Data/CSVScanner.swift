@@ -1,8 +1,9 @@
-// The CSV scanner: RFC 4180 over UTF-8 bytes, plus `\r` and `\n` line
-// endings, spaces around fields and blank lines skipped. It reads one record
-// at a time from text in memory or from a file a chunk at a time, and keeps
-// only the current record's fields (byte ranges, no String per field), so
-// memory does not grow with the file.
+// The CSV scanner: RFC 4180 over UTF-8 bytes, one record at a time, from text
+// in memory or from a file a chunk at a time.
+
+// Beyond RFC 4180: `\r` and `\n` line endings, spaces around fields and
+// blank lines skipped. It keeps only the current record's fields (byte
+// ranges, no String per field), so memory does not grow with the file.
 
 /// One field of the current record.
 struct CSVFieldRef {

@@ -1,8 +1,9 @@
 // From a scanner's records to a data set: the header, the target column,
-// the features as numbers, and the targets typed. One pass over the
-// records, storing only numbers; a second pass only when a target column
-// turns out to hold names after numbers (or a header-less first row's class
-// name is data after all).
+// the features as numbers, and the targets typed.
+
+// One pass over the records, storing only numbers; a second pass only when a
+// target column turns out to hold names after numbers (or a header-less
+// first row's class name is data after all).
 
 /// Asks for the records again from the start, knowing more.
 private struct ReadAgain: Error {

@@ -1,18 +1,37 @@
-// Whether a CSV file's target column holds classes or regression targets:
-// the rule, the reason given for each choice, and the encoding of classes as
-// indices 0…K−1.
+// Whether a CSV file's target column holds classes or regression targets: the
+// rule, the reason given for each choice, and classes encoded as 0…K−1.
 
 /// What to read a CSV file's target column as.
 ///
 ///     let data = try Dataset.loadCSV(from: "diabetes.csv", target: .last, task: .regression)
+///
+/// ``automatic``'s rule:
+///
+/// - **Names**: if any target is not a number, every distinct target text
+///   is a class, indexed 0, 1, … in order of first appearance, and
+///   ``Dataset/classNames`` lists them.
+/// - **Labels**: numbers are classes when they look like labels: whole
+///   numbers, the smallest 0 or 1, at most
+///   ``TargetTyping/maximumClassCount`` (50) distinct values, covering more
+///   than half of smallest…largest (so 0…K−1 or 1…K, a few missing at most:
+///   0, 1, 3 are classes, 1 and 4 are not). Labels from 0 are the class
+///   indices as they are (``Dataset/classNames`` is `nil`); labels from 1
+///   become indices 0…K−1 (value − 1) and ``Dataset/classNames`` is
+///   `["1", "2", …, "K"]`, so a prediction of class i prints as the file's
+///   label `classNames[i]`.
+/// - **Regression** otherwise: the numbers as they are. Whole numbers that
+///   measure something (25…346, prices up to 55,320) are regression
+///   targets, as are negative labels and labels that start at 3.
 public enum TargetTask: Sendable, Equatable {
   /// Classes for names and for numbers that look like labels, regression
-  /// targets otherwise (the rule is in
-  /// ``Dataset/loadCSV(from:target:hasHeader:separator:task:)``).
+  /// targets otherwise (the rule above).
   case automatic
-  /// Classes, whatever the numbers: each distinct value is a class.
+  /// Classes, whatever the numbers: each distinct value is a class. Labels
+  /// from 0 or 1 are read as by ``automatic``, other numbers as indices in
+  /// increasing order of value, with their text as ``Dataset/classNames``
+  /// (3, 4, 5 → 0, 1, 2 named "3", "4", "5").
   case classification
-  /// Numbers to predict; a name in the column is an error.
+  /// Numbers to predict, as they are; a name in the column is an error.
   case regression
 }
 

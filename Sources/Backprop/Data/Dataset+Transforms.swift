@@ -1,6 +1,5 @@
 // What is done to a data set before training: shuffling, a train/test split,
-// standardization of the features, and re-encoding of class labels (one-hot
-// vectors, −1/+1 for the hinge loss).
+// standardization, and class labels re-encoded (one-hot, −1/+1 for hinge).
 
 extension Dataset {
   /// The number of classes when the targets are class indices: the largest

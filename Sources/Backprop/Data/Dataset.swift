@@ -1,3 +1,6 @@
+// The data set type: rows of features with their targets, checked when it is
+// made.
+
 /// Rows of features with their targets, validated when it is made: no rows
 /// of different lengths, no NaN or ±inf, as many targets as rows, not empty.
 ///

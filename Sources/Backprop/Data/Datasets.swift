@@ -1,7 +1,9 @@
 // Toy data sets for classification: two moons, circles, XOR, spirals, blobs,
-// and the four points of seed 002. Every generator draws only through the
-// package's own uniform, Gaussian and shuffle algorithms (on any random number
-// generator), so a `SeededGenerator`'s seed gives the same data on every platform.
+// and the four points of seed 002.
+
+// Every generator draws only through the package's own uniform, Gaussian and
+// shuffle algorithms (on any random number generator), so a `SeededGenerator`'s
+// seed gives the same data on every platform.
 
 import Foundation
 

@@ -1,3 +1,6 @@
+// The package's seeded random number generator (xoshiro256**), the same
+// sequence for a seed on every platform, and its uniform and Gaussian draws.
+
 /// A seedable random number generator (xoshiro256**, seeded through
 /// SplitMix64) that gives the same sequence for the same seed on every
 /// platform.

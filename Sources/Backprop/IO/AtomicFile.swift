@@ -1,9 +1,11 @@
-import Foundation
-
 // Writing a file without ever destroying something: the checks a destination
-// must pass, the write through a temporary file (flushed, given the replaced
-// file's permissions, renamed), and the removal of temporary files that an
-// interrupted earlier save left behind.
+// must pass, the write through a temporary file, and leftovers' removal.
+
+// The write through a temporary file: flushed, given the replaced file's
+// permissions, renamed. The leftovers: temporary files that an interrupted
+// earlier save left behind.
+
+import Foundation
 
 /// Writes files by way of a temporary file and a rename, after checking that
 /// the destination may be replaced.

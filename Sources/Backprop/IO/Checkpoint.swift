@@ -1,10 +1,10 @@
+// The checkpoint of a trained MLP: its architecture and every parameter bit
+// for bit, as one pretty-printed JSON file written atomically.
+
+// Optionally also the optimiser's state, free-text metadata and the feature
+// standardisation (a `Standardizer`).
+
 import Foundation
-
-// Saving and loading a trained MLP: the architecture, every parameter bit for
-// bit, and optionally the optimiser's state, free-text metadata and the
-// feature standardisation (a `Standardizer`), as one pretty-printed JSON file
-// written atomically.
-
 
 // MARK: - Checkpoint
 

@@ -1,7 +1,7 @@
-import Foundation
-
 // Reading checkpoint files: the readable reasons for a file that cannot be
 // read or decoded.
+
+import Foundation
 
 // MARK: - Helpers
 

@@ -1,3 +1,6 @@
+// Why a checkpoint could not be made, saved, loaded or applied: the errors
+// and their messages.
+
 import Foundation
 
 // MARK: - Errors

@@ -1,8 +1,9 @@
-import Foundation
+// Saving and loading checkpoint files, and the MLP shorthands.
 
-// Saving and loading checkpoint files, and the MLP shorthands. The safe
-// writing itself (checks, temporary file, rename, leftovers) is in
+// The safe writing itself (checks, temporary file, rename, leftovers) is in
 // AtomicFile.swift.
+
+import Foundation
 
 /// What ``Checkpoint/save(to:replacingReadOnly:)`` did besides writing.
 ///

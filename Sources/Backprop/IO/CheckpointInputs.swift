@@ -1,10 +1,12 @@
-import Foundation
-
 // Reading the rows a saved model is to be applied to, so that it cannot
-// answer wrong silently: columns matched by the names the checkpoint stores
-// (in any order), missing and unknown columns refused by name, target texts
-// checked against the class names, and a target column that nobody asked to
-// score pointed out.
+// answer wrong silently.
+
+// Columns are matched by the names the checkpoint stores (in any order),
+// missing and unknown columns refused by name, target texts checked against
+// the class names, and a target column that nobody asked to score pointed
+// out.
+
+import Foundation
 
 /// Why the rows of a CSV file do not fit a checkpoint's inputs. Lines and
 /// columns are counted from 1.

@@ -1,7 +1,7 @@
-import Foundation
-
 // Checking a checkpoint: sizes that fit together, finite numbers, and the
 // checksum of its contents.
+
+import Foundation
 
 extension Checkpoint {
   // MARK: Validation

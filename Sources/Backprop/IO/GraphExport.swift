@@ -1,7 +1,7 @@
-import Foundation
-
 // Pictures of what the tape recorded, as micrograd's `draw_dot` gives them:
 // Graphviz DOT and Mermaid text with each value's label, op, data and grad.
+
+import Foundation
 
 extension Value {
   /// The graph below this value in Graphviz DOT: a record per value (label,

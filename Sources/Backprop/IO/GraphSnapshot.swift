@@ -1,6 +1,15 @@
+// A copy of the graph below one value, node by node, for the code that walks
+// a graph: the graph pictures and the backward trace.
+
 /// A read-only copy of the graph below one value: its nodes in creation
-/// (topological) order with their operands. Graph exports and tooling read
-/// the tape through this, never through its columns.
+/// (topological) order, each with its op, label, data, gradient, operands
+/// and constants as the tape's columns held them when it was made.
+///
+/// The graph exports (`GraphExport.swift`) read the tape only through it.
+/// The backward trace (`Engine/Sweeps/BackwardTrace.swift`) takes its nodes,
+/// their order, operands and constants from it, but reads the root's op,
+/// the operands' data and the labels from the columns, and writes the
+/// gradients into them, as the sweep it mirrors does.
 struct GraphSnapshot {
   struct Node {
     /// The node's index on the tape.

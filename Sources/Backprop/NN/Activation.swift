@@ -1,3 +1,6 @@
+// The activation functions a layer applies elementwise: the cases, their
+// values and derivatives on values and numbers, and their names.
+
 /// The activation functions of seeds 000, 001 and 004, applied elementwise
 /// by a ``Layer``.
 ///

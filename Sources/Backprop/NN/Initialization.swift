@@ -1,3 +1,6 @@
+// How a layer's initial weights are drawn: uniform (micrograd's), Glorot or
+// He, from any random number generator (seeded for repeatable models).
+
 /// How a layer's initial weights are drawn, from any random number generator
 /// by the package's own algorithms, so the same ``SeededGenerator`` seed gives
 /// the same model on every platform.

@@ -1,3 +1,6 @@
+// A fully connected layer: its neurons over the same inputs with one
+// activation, its initialisers, and its calls (by the fast path when it can).
+
 /// A fully connected layer: `outputSize` neurons over the same inputs, with
 /// one activation.
 ///

@@ -1,3 +1,6 @@
+// The multi-layer perceptron: layers applied in turn, its initialisers, its
+// calls (by the fast path when it can) and its predictions on numbers.
+
 /// A multi-layer perceptron: layers applied in turn, the output layer linear
 /// unless you say otherwise.
 ///
@@ -13,8 +16,9 @@
 public struct MLP: Module, CustomStringConvertible {
   /// The layers, input side first.
   public let layers: [Layer]
-  /// Every layer's parameters, layer by layer, made once: a model's
-  /// parameters never change, and loops ask for them at every step.
+  /// Every parameter in micrograd's order: layer by layer, neuron by neuron,
+  /// each neuron's weights in input order and then its bias. Made once: a
+  /// model's parameters never change, and loops ask for them at every step.
   public let parameters: [Value]
   /// Each layer's block of parameters, when it is one: the fast path.
   let plans: [LayerPlan?]

@@ -1,3 +1,6 @@
+// Back-propagation written by hand on plain matrices, as seed 000 §5.1 writes
+// it: the independent oracle and the baseline of the engine's MLP gradients.
+
 /// Back-propagation written by hand, as seed 000 §5.1 writes it (BP1, BP2),
 /// on plain `Double` matrices: no engine, no tape.
 ///

@@ -1,3 +1,6 @@
+// The model protocol: a differentiable function with trainable parameters,
+// and what every module gets from it (zeroing, reading, setting parameters).
+
 /// A differentiable function with trainable parameters, called like a
 /// function: ``Neuron``, ``Layer``, ``MLP``.
 ///
@@ -16,8 +19,10 @@ public protocol Module {
   /// What the module returns.
   associatedtype Output
 
-  /// The trainable parameters, in a fixed order: layer by layer, neuron by
-  /// neuron, each neuron's weights in input order and then its bias.
+  /// The trainable parameters: leaves, the same ones in the same order every
+  /// time they are read, for the module's life, so that an optimiser, a
+  /// checkpoint or ``parameterValues`` can pair them up by position. Each
+  /// module documents its order (``MLP/parameters``: micrograd's).
   var parameters: [Value] { get }
 
   /// Applies the module, recording its computation on the tape.

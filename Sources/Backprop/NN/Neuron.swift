@@ -1,3 +1,6 @@
+// One neuron, a(w · x + b): its parameters, initialisers and call, its
+// weighted sum recorded as one dot-product node.
+
 /// One neuron: a(w · x + b), its weighted sum recorded as one dot-product
 /// node.
 ///

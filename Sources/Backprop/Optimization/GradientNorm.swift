@@ -1,3 +1,6 @@
+// The Euclidean norm of the parameters' gradients, computed without overflow
+// or underflow, and the stopping rule on it.
+
 /// The Euclidean norm ‖∇f‖₂ = √(Σᵢ gᵢ²) of the parameters' gradients.
 ///
 /// Computed as `√(Σ g²)` when that sum is a normal finite number; otherwise

@@ -1,3 +1,6 @@
+// A backtracking (Armijo) line search: one step of full-batch gradient
+// descent whose step size is chosen from the loss, and what the step did.
+
 /// A backtracking (Armijo) line search along the negative gradient: one step
 /// of full-batch gradient descent whose step size is chosen from the loss
 /// itself.

@@ -1,7 +1,8 @@
 // Small dense linear systems, for Newton's method: Cholesky for symmetric
-// positive-definite matrices, LU with partial pivoting for the rest. Both
-// are the textbook algorithms (Golub and Van Loan, Matrix Computations, 4th
-// ed., Algorithms 4.2.1 and 3.4.1), O(n³), for the small n of a Hessian.
+// positive-definite matrices, LU with partial pivoting for the rest.
+
+// Both are the textbook algorithms (Golub and Van Loan, Matrix Computations,
+// 4th ed., Algorithms 4.2.1 and 3.4.1), O(n³), for the small n of a Hessian.
 
 /// Why a linear system could not be factored or solved.
 ///

@@ -1,3 +1,6 @@
+// Newton's method: the optimiser, its steps and its minimisation loop, and how
+// a step is worked out (f, g and H, the direction, the trial points).
+
 /// Newton's method for small problems: each step solves H d = −g for the
 /// gradient g and Hessian H of the objective at the parameters, and moves
 /// them to x + t·d.
@@ -20,32 +23,13 @@
 ///
 /// The objective is a closure that records f from the parameters (it is
 /// called inside a scope of their tape, several times a step, and must build
-/// the same function each time). Three strategies:
+/// the same function each time). A ``Strategy`` says how a step is taken:
+/// the full step, backtracking, or Levenberg–Marquardt damping.
 ///
-/// - ``Strategy/pure``: the full step x + d. Its fast convergence is local:
-///   far from a minimum it can overshoot, and f may rise.
-/// - ``Strategy/backtracking(_:)`` (Boyd and Vandenberghe's "damped
-///   Newton method"): t = t₀, βt₀, β²t₀, … until f(x + t·d) ≤ f(x) + c·t·gᵀd
-///   (Armijo) and f(x + t·d) < f(x), with the ``BacktrackingLineSearch``'s
-///   t₀, β, c and trial limit; t₀ = 1, the default, keeps the fast local
-///   convergence.
-/// - ``Strategy/levenbergMarquardt(damping:factor:)``: d solves
-///   (H + λI) d = −g, with λ raised by `factor` until H + λI is positive
-///   definite and the step lowers f by Armijo's rule, and divided by
-///   `factor` after each accepted step. A large λ turns d into a short
-///   gradient-descent step, λ → 0 into Newton's. It is the one strategy
-///   that copes with an indefinite or singular Hessian.
-///
-/// **When a step is refused.** A step either moves the parameters or
-/// throws a ``NewtonError`` and leaves them, and the optimiser's state, as
-/// they were: `.pure` and `.backtracking` throw
-/// ``NewtonError/indefiniteHessian`` where H has a negative eigenvalue (a
-/// saddle or a maximum is near, and d need not go downhill) and
-/// ``NewtonError/singularHessian`` where H is singular to working precision
-/// (d is undefined or huge); every strategy throws for a non-finite f, g or H
-/// at the current point and ``NewtonError/noAcceptableStep(evaluations:)``
-/// when no trial point is acceptable. No step ever writes NaN to a
-/// parameter. At a stationary point (g = 0) the step is zero whatever H is.
+/// A step either moves the parameters or throws a ``NewtonError`` (which
+/// says when each strategy refuses) and leaves them, and the optimiser's
+/// state, as they were. No step ever writes NaN to a parameter. At a
+/// stationary point (g = 0) the step is zero whatever H is.
 ///
 /// References: J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd
 /// ed., §3.3–3.4 (Newton's method with Hessian modification), Springer 2006;
@@ -55,39 +39,6 @@
 /// D. Marquardt, "An algorithm for least-squares estimation of nonlinear
 /// parameters", SIAM Journal on Applied Mathematics 11(2), 1963.
 public struct Newton {
-  /// How a step is taken from the Newton direction.
-  ///
-  ///     let damped = Newton.Strategy.levenbergMarquardt(damping: 1e-3, factor: 10)
-  public enum Strategy: Sendable, Equatable, CustomStringConvertible {
-    /// The full step x + d, with H positive definite.
-    ///
-    ///     var newton = try Newton(parameters: w, strategy: .pure)
-    case pure
-    /// x + t·d with t found by backtracking (Armijo), with H positive
-    /// definite.
-    ///
-    ///     let search = try BacktrackingLineSearch(shrink: 0.5)
-    ///     var newton = try Newton(parameters: w, strategy: .backtracking(search))
-    case backtracking(BacktrackingLineSearch)
-    /// (H + λI) d = −g with λ adapted from `damping` by `factor`.
-    ///
-    ///     var newton = try Newton(parameters: w, strategy: .levenbergMarquardt(damping: 1e-2))
-    case levenbergMarquardt(damping: Double = 1e-3, factor: Double = 10)
-
-    /// `pure`, `backtracking from t₀ = …`, `Levenberg–Marquardt from λ = …`.
-    ///
-    ///     print(Newton.Strategy.pure)
-    ///     // Prints "pure"
-    public var description: String {
-      switch self {
-      case .pure: "pure"
-      case .backtracking(let search): "backtracking from t₀ = \(search.initialStep)"
-      case .levenbergMarquardt(let damping, let factor):
-        "Levenberg–Marquardt from λ = \(damping), factor \(factor)"
-      }
-    }
-  }
-
   /// The parameters it updates, in a fixed order: leaves of one tape.
   ///
   ///     let newton = try Newton(parameters: w)
@@ -397,137 +348,3 @@ public struct Newton {
 
 @available(*, unavailable, message: "Newton holds Values, which belong to one thread's tape")
 extension Newton: Sendable {}
-
-/// What one ``Newton`` step did.
-///
-///     let step = try newton.step { loss(w) }
-///     print(step.newValue < step.value)
-public struct NewtonStep: Sendable, Equatable {
-  /// f(xᵏ), before the step.
-  public var value: Double
-  /// f(xᵏ⁺¹), after it.
-  public var newValue: Double
-  /// ∇f(xᵏ).
-  public var gradient: [Double]
-  /// ‖∇f(xᵏ)‖₂.
-  public var gradientNorm: Double
-  /// d, the solution of (H + λI) d = −∇f(xᵏ).
-  public var direction: [Double]
-  /// t: the parameters moved by t·d (1 unless backtracking; 0 at a
-  /// stationary point).
-  public var stepSize: Double
-  /// λ, the damping used (0 unless Levenberg–Marquardt).
-  public var damping: Double
-  /// The trial points at which f was evaluated.
-  public var evaluations: Int
-
-  /// Creates a step's record.
-  ///
-  ///     let step = NewtonStep(
-  ///       value: 2, newValue: 1, gradient: [1], gradientNorm: 1, direction: [-1],
-  ///       stepSize: 1, damping: 0, evaluations: 1)
-  ///
-  /// - Parameters:
-  ///   - value: f before the step.
-  ///   - newValue: f after it.
-  ///   - gradient: ∇f before it.
-  ///   - gradientNorm: ‖∇f‖₂ before it.
-  ///   - direction: d.
-  ///   - stepSize: t.
-  ///   - damping: λ.
-  ///   - evaluations: The trial points evaluated.
-  public init(
-    value: Double, newValue: Double, gradient: [Double], gradientNorm: Double,
-    direction: [Double], stepSize: Double, damping: Double, evaluations: Int
-  ) {
-    self.value = value
-    self.newValue = newValue
-    self.gradient = gradient
-    self.gradientNorm = gradientNorm
-    self.direction = direction
-    self.stepSize = stepSize
-    self.damping = damping
-    self.evaluations = evaluations
-  }
-}
-
-/// What ``Newton/minimize(until:maxSteps:_:)`` did.
-///
-///     let run = try newton.minimize(until: rule) { loss(w) }
-///     print(run.converged, run.steps.count, run.gradientNorm)
-public struct NewtonRun: Sendable, Equatable {
-  /// The steps taken, in order.
-  public var steps: [NewtonStep]
-  /// Whether the last point satisfies the stopping rule.
-  public var converged: Bool
-  /// f at the last point.
-  public var value: Double
-  /// ‖∇f‖₂ at the last point.
-  public var gradientNorm: Double
-
-  /// Creates a run's record.
-  ///
-  ///     let run = NewtonRun(steps: [], converged: true, value: 0, gradientNorm: 0)
-  ///
-  /// - Parameters:
-  ///   - steps: The steps taken.
-  ///   - converged: Whether the rule was satisfied.
-  ///   - value: f at the last point.
-  ///   - gradientNorm: ‖∇f‖₂ there.
-  public init(steps: [NewtonStep], converged: Bool, value: Double, gradientNorm: Double) {
-    self.steps = steps
-    self.converged = converged
-    self.value = value
-    self.gradientNorm = gradientNorm
-  }
-}
-
-/// Why a ``Newton`` step was refused. The parameters are unchanged.
-///
-///     do {
-///       try newton.step { (w[0] * w[1]) }   // a saddle: H = [[0, 1], [1, 0]]
-///     } catch {
-///       print(error)  // the Hessian is indefinite: it has a negative eigenvalue, …
-///     }
-public enum NewtonError: Error, Equatable, CustomStringConvertible {
-  /// f is NaN or ±inf at the current point.
-  case nonFiniteObjective(value: Double)
-  /// An entry of the gradient is NaN or ±inf at the current point.
-  case nonFiniteGradient(index: Int, value: Double)
-  /// An entry of the Hessian is NaN or ±inf at the current point.
-  case nonFiniteHessian(row: Int, column: Int, value: Double)
-  /// The Hessian is singular to working precision: the Newton step is
-  /// undefined (or would be huge).
-  case singularHessian
-  /// The Hessian has a negative eigenvalue (it is indefinite, or negative
-  /// definite): the point is not near a minimum, and the Newton step need
-  /// not go downhill.
-  case indefiniteHessian
-  /// No trial point was acceptable: f was not finite there (pure), or did
-  /// not decrease enough (backtracking, Levenberg–Marquardt), at each of
-  /// `evaluations` trial points. Also where f is too large for the decrease
-  /// to be represented: f = 10³⁰ + (x − 1)² cannot be lowered by a step of
-  /// a unit.
-  case noAcceptableStep(evaluations: Int)
-
-  /// What went wrong, and what to do about it.
-  ///
-  ///     print(NewtonError.noAcceptableStep(evaluations: 3))
-  ///     // Prints "no acceptable step after 3 trial points; the parameters were not changed"
-  public var description: String {
-    switch self {
-    case .nonFiniteObjective(let value):
-      "the objective is \(value) at the current point; the parameters were not changed"
-    case .nonFiniteGradient(let index, let value):
-      "gradient entry \(index) is \(value), not a finite number; the parameters were not changed"
-    case .nonFiniteHessian(let row, let column, let value):
-      "Hessian entry (\(row), \(column)) is \(value), not a finite number; the parameters were not changed"
-    case .singularHessian:
-      "the Hessian is singular to working precision, so the Newton step is undefined; the parameters were not changed (use .levenbergMarquardt damping)"
-    case .indefiniteHessian:
-      "the Hessian is indefinite: it has a negative eigenvalue, so the point is not near a minimum and the Newton step need not go downhill; the parameters were not changed (use .levenbergMarquardt damping)"
-    case .noAcceptableStep(let evaluations):
-      "no acceptable step after \(evaluations) trial points; the parameters were not changed"
-    }
-  }
-}

@@ -1,3 +1,6 @@
+// What the benchmarks share: timing repeated runs, reading resident memory,
+// and formatting times, sizes and numbers.
+
 import Backprop
 import Foundation
 

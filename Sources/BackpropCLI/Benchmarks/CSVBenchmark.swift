@@ -1,3 +1,6 @@
+// `backprop bench csv`: the time and peak memory of loading a large
+// generated CSV file.
+
 import Backprop
 import Foundation
 

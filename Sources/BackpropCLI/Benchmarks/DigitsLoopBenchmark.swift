@@ -1,3 +1,6 @@
+// Seed 004's training loop on the 8×8 digits as a user writes it, timed
+// against the same loop written by hand.
+
 import Backprop
 import DigitsFixtures
 import Foundation

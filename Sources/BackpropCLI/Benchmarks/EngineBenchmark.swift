@@ -1,3 +1,6 @@
+// `backprop bench engine`: the engine against hand-written derivatives of
+// the same computations, timed in the same run.
+
 import Backprop
 
 import Foundation

@@ -1,3 +1,6 @@
+// Seed 004's digits loop written out by hand on flat buffers: the baseline
+// of the digits loop benchmark.
+
 import Foundation
 
 /// Seed 004's digits loop written out by hand on flat `[Double]` buffers:

@@ -1,3 +1,6 @@
+// `backprop bench mlp`: micrograd's demo workload trained by the engine and
+// by hand-written back-propagation, then the loops users write.
+
 import Backprop
 import Foundation
 import MicrogradFixtures

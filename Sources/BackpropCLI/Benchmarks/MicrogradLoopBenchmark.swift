@@ -1,3 +1,6 @@
+// micrograd's notebook loop written as a user writes it, timed without
+// scopes and with a scope per step.
+
 import Backprop
 import Foundation
 import MicrogradFixtures

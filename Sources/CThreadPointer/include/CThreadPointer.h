@@ -1,7 +1,9 @@
 // The current thread's identity in one instruction, for Backprop's check
-// that a tape is used only on the thread that owns it. Swift has no
-// equivalent: `pthread_self()` is a call into the C library, and the address
-// of a local variable is not on the thread's stack inside an async function.
+// that a tape is used only on the thread that owns it.
+
+// Swift has no equivalent: `pthread_self()` is a call into the C library,
+// and the address of a local variable is not on the thread's stack inside an
+// async function.
 #ifndef BACKPROP_CTHREADPOINTER_H
 #define BACKPROP_CTHREADPOINTER_H
 
