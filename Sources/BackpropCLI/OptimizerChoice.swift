@@ -7,46 +7,28 @@ extension TrainCommand {
   static let optimizerNames = ["sgd", "gd", "momentum", "nesterov", "adagrad", "adam", "adamw"]
 }
 
-/// An optimiser chosen on the command line.
-enum AnyOptimizer {
-  case sgd(SGD)
-  case adagrad(Adagrad)
-  case adam(Adam)
-  case adamW(AdamW)
+/// An optimiser chosen on the command line: any of the library's, through
+/// the `Optimizer` protocol, so that nothing here lists them but
+/// ``makeOptimizer(_:parameters:learningRate:)``.
+struct AnyOptimizer {
+  /// The optimiser itself.
+  private var base: any Optimizer
 
+  init(_ base: any Optimizer) { self.base = base }
+
+  /// `sgd`, `momentum` or `nesterov` for SGD (by its momentum), else the
+  /// kind its state is saved as: `adagrad`, `adam` or `adamw`.
   var name: String {
-    switch self {
-    case .sgd(let o): o.momentum > 0 ? (o.nesterov ? "nesterov" : "momentum") : "sgd"
-    case .adagrad: "adagrad"
-    case .adam: "adam"
-    case .adamW: "adamw"
+    if let sgd = base as? SGD {
+      return sgd.momentum > 0 ? (sgd.nesterov ? "nesterov" : "momentum") : "sgd"
     }
+    return base.state.kind
   }
 
-  var state: OptimizerState {
-    switch self {
-    case .sgd(let o): o.state
-    case .adagrad(let o): o.state
-    case .adam(let o): o.state
-    case .adamW(let o): o.state
-    }
-  }
+  var state: OptimizerState { base.state }
 
   mutating func restore(from state: OptimizerState) throws {
-    switch self {
-    case .sgd(var o):
-      try o.restore(from: state)
-      self = .sgd(o)
-    case .adagrad(var o):
-      try o.restore(from: state)
-      self = .adagrad(o)
-    case .adam(var o):
-      try o.restore(from: state)
-      self = .adam(o)
-    case .adamW(var o):
-      try o.restore(from: state)
-      self = .adamW(o)
-    }
+    try base.restore(from: state)
   }
 
   /// Trains, calling `afterEpoch` with each epoch's report and the
@@ -55,27 +37,17 @@ enum AnyOptimizer {
     _ model: MLP, on data: Dataset, loss: Loss, options: TrainingOptions,
     afterEpoch: (EpochReport, OptimizerState) throws -> TrainingControl
   ) throws -> [EpochReport] {
-    switch self {
-    case .sgd(var o):
-      defer { self = .sgd(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
-        try afterEpoch($0, $1.state)
-      }
-    case .adagrad(var o):
-      defer { self = .adagrad(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
-        try afterEpoch($0, $1.state)
-      }
-    case .adam(var o):
-      defer { self = .adam(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
-        try afterEpoch($0, $1.state)
-      }
-    case .adamW(var o):
-      defer { self = .adamW(o) }
-      return try Backprop.train(model, on: data, loss: loss, optimizer: &o, options: options) {
-        try afterEpoch($0, $1.state)
-      }
+    try Self.train(
+      &base, model, on: data, loss: loss, options: options, afterEpoch: afterEpoch)
+  }
+
+  /// ``train(_:on:loss:options:afterEpoch:)`` with the optimiser's type opened.
+  private static func train(
+    _ optimizer: inout some Optimizer, _ model: MLP, on data: Dataset, loss: Loss,
+    options: TrainingOptions, afterEpoch: (EpochReport, OptimizerState) throws -> TrainingControl
+  ) throws -> [EpochReport] {
+    try Backprop.train(model, on: data, loss: loss, optimizer: &optimizer, options: options) {
+      try afterEpoch($0, $1.state)
     }
   }
 }
@@ -83,20 +55,22 @@ enum AnyOptimizer {
 /// `sgd`, `momentum`, `nesterov`, `adagrad`, `adam` or `adamw`, with its
 /// default learning rate unless one is given.
 func makeOptimizer(_ name: String, parameters: [Value], learningRate: Double?) throws -> AnyOptimizer {
+  let optimizer: any Optimizer
   switch name.lowercased() {
   case "sgd", "gd":
-    return .sgd(try SGD(parameters: parameters, learningRate: learningRate ?? 0.1))
+    optimizer = try SGD(parameters: parameters, learningRate: learningRate ?? 0.1)
   case "momentum":
-    return .sgd(try SGD(parameters: parameters, learningRate: learningRate ?? 0.05, momentum: 0.9))
+    optimizer = try SGD(parameters: parameters, learningRate: learningRate ?? 0.05, momentum: 0.9)
   case "nesterov":
-    return .sgd(try SGD(parameters: parameters, learningRate: learningRate ?? 0.05, momentum: 0.9, nesterov: true))
+    optimizer = try SGD(parameters: parameters, learningRate: learningRate ?? 0.05, momentum: 0.9, nesterov: true)
   case "adagrad":
-    return .adagrad(try Adagrad(parameters: parameters, learningRate: learningRate ?? 0.1))
+    optimizer = try Adagrad(parameters: parameters, learningRate: learningRate ?? 0.1)
   case "adam":
-    return .adam(try Adam(parameters: parameters, learningRate: learningRate ?? 0.01))
+    optimizer = try Adam(parameters: parameters, learningRate: learningRate ?? 0.01)
   case "adamw":
-    return .adamW(try AdamW(parameters: parameters, learningRate: learningRate ?? 0.01))
+    optimizer = try AdamW(parameters: parameters, learningRate: learningRate ?? 0.01)
   default:
     throw UsageError(description: "unknown optimizer '\(name)'; try sgd, momentum, nesterov, adagrad, adam, adamw")
   }
+  return AnyOptimizer(optimizer)
 }

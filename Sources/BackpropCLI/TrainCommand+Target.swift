@@ -52,7 +52,7 @@ extension Loss {
   var classifies: Bool {
     switch self {
     case .softmaxCrossEntropy, .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge: true
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError: false
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError: false
     }
   }
 }

@@ -78,7 +78,7 @@ struct BatchGradientTests {
     for threads in [1, 2, 3, 4, 8] {
       let options = TrainingOptions(
         epochs: 4, batchSize: c.batchSize, seed: 5, l2: 1e-3, l2IncludesBiases: c.l2IncludesBiases,
-        replay: c.replay, shards: c.shards, threads: threads)
+        replaysFullBatch: c.replay, shards: c.shards, threads: threads)
       runs.append(try run(data, loss: c.loss, sizes: c.sizes, options: options))
     }
     for other in runs.dropFirst() { #expect(other == runs[0]) }

@@ -9,7 +9,7 @@ struct HingeTests {
   @Test("value is max(0, 1 − y·s)", arguments: scores, labels)
   func valueMatchesHandFormula(s: Double, y: Double) {
     Tape.scope {
-      let loss = hingeLoss(score: Value(s), label: y)
+      let loss = hinge(score: Value(s), label: y)
       expectClose(loss.data, Swift.max(0, 1 - y * s), tolerance: 1e-15)
     }
   }
@@ -24,21 +24,21 @@ struct HingeTests {
         let s = rng.nextUniform(in: -3, 3)
         let y: Double = rng.nextUniform() < 0.5 ? -1 : 1
         let expected = 1 + (-y) * s
-        #expect(hingeLoss(score: Value(s), label: y).data == (expected > 0 ? expected : 0))
+        #expect(hinge(score: Value(s), label: y).data == (expected > 0 ? expected : 0))
       }
     }
   }
 
   @Test("gradient passes the central-difference check", arguments: scores, labels)
   func gradientCheck(s: Double, y: Double) {
-    expectPassed(checkGradient(of: { hingeLoss(score: $0, label: y) * 3 }, at: s))
+    expectPassed(checkGradient(of: { hinge(score: $0, label: y) * 3 }, at: s))
   }
 
   @Test("gradient is −y inside the margin and 0 outside it", arguments: scores, labels)
   func gradientMatchesHandDerivative(s: Double, y: Double) {
     Tape.scope {
       let score = Value(s)
-      hingeLoss(score: score, label: y).backward(gradient: upstream)
+      hinge(score: score, label: y).backward(gradient: upstream)
       #expect(score.grad == (y * s < 1 ? upstream * -y : 0))
     }
   }
@@ -47,7 +47,7 @@ struct HingeTests {
   func atTheHinge(y: Double) {
     Tape.scope {
       let score = Value(y)  // y·s = 1
-      let loss = hingeLoss(score: score, label: y)
+      let loss = hinge(score: score, label: y)
       loss.backward()
       #expect(loss.data == 0)
       #expect(score.grad == 0)
@@ -58,7 +58,7 @@ struct HingeTests {
   func zeroScore(y: Double) {
     Tape.scope {
       let score = Value(0)
-      let loss = hingeLoss(score: score, label: y)
+      let loss = hinge(score: score, label: y)
       loss.backward()
       #expect(loss.data == 1)
       #expect(score.grad == -y)
@@ -68,7 +68,7 @@ struct HingeTests {
   @Test("NaN scores give NaN, not a silent 0")
   func nanScore() {
     Tape.scope {
-      #expect(hingeLoss(score: Value(.nan), label: 1).data.isNaN)
+      #expect(hinge(score: Value(.nan), label: 1).data.isNaN)
     }
   }
 
@@ -79,7 +79,7 @@ struct HingeTests {
     let labels: [Double] = (0..<16).map { _ in rng.nextUniform() < 0.5 ? -1 : 1 }
     Tape.scope {
       let s = scores.map { Value($0) }
-      let losses = zip(s, labels).map { hingeLoss(score: $0, label: $1) }
+      let losses = zip(s, labels).map { hinge(score: $0, label: $1) }
       let dataLoss = Value.sum(losses) * (1.0 / Double(losses.count))
       // Python: sum(losses) starts at 0 and adds left to right.
       var total = 0.0
@@ -99,7 +99,7 @@ struct HingeTests {
   @Test("the doc comment's example prints what it says")
   func documentedExample() {
     Tape.scope {
-      #expect("\(hingeLoss(score: Value(0.25), label: 1).data)" == "0.75")
+      #expect("\(hinge(score: Value(0.25), label: 1).data)" == "0.75")
     }
   }
 }

@@ -9,7 +9,7 @@ private func batch(for loss: Loss, size: Int, seed: UInt64) -> (
   var rng = SeededGenerator(seed: seed)
   let width: Int
   switch loss {
-  case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError: width = 3
+  case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError: width = 3
   case .softmaxCrossEntropy: width = 4
   case .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge: width = 1
   }
@@ -32,7 +32,7 @@ private func batch(for loss: Loss, size: Int, seed: UInt64) -> (
       // Alternate the two target forms.
       targets.append(
         row.isMultiple(of: 2) ? [Double(c)] : (0..<width).map { $0 == c ? 1 : 0 })
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       outputs.append((0..<width).map { _ in rng.nextGaussian() })
       targets.append((0..<width).map { _ in rng.nextGaussian() })
     }
@@ -43,7 +43,7 @@ private func batch(for loss: Loss, size: Int, seed: UInt64) -> (
 /// The model output size that `batch(for:size:seed:)` uses.
 private func outputSize(for loss: Loss) -> Int {
   switch loss {
-  case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError: 3
+  case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError: 3
   case .softmaxCrossEntropy: 4
   case .binaryCrossEntropy, .binaryCrossEntropyWithLogits, .hinge: 1
   }
@@ -52,17 +52,17 @@ private func outputSize(for loss: Loss) -> Int {
 /// The per-example loss through the documented free function.
 private func freeFunction(_ loss: Loss, _ output: [Value], _ target: [Double]) throws -> Value {
   switch loss {
-  case .sumOfSquares: try sumOfSquaresLoss(predicted: output, expected: target)
-  case .meanSquaredError: try meanSquaredError(predicted: output, expected: target)
-  case .halfMeanSquaredError: try halfMeanSquaredError(predicted: output, expected: target)
+  case .sumOfSquaredErrors: sumOfSquaredErrors(predicted: output, expected: target)
+  case .meanSquaredError: meanSquaredError(predicted: output, expected: target)
+  case .halfMeanSquaredError: halfMeanSquaredError(predicted: output, expected: target)
   case .binaryCrossEntropy: binaryCrossEntropy(probability: output[0], label: target[0])
   case .binaryCrossEntropyWithLogits: binaryCrossEntropy(logit: output[0], label: target[0])
-  case .hinge: hingeLoss(score: output[0], label: target[0])
+  case .hinge: hinge(score: output[0], label: target[0])
   case .softmaxCrossEntropy:
     if target.count == 1 {
       softmaxCrossEntropy(logits: output, classIndex: Int(target[0]))
     } else {
-      try softmaxCrossEntropy(logits: output, oneHot: target)
+      softmaxCrossEntropy(logits: output, oneHot: target)
     }
   }
 }
@@ -132,7 +132,7 @@ struct LossTests {
       let outputs = [[Value(1.0), Value(2.0)], [Value(0.0), Value(0.0)]]
       let targets: [[Double]] = [[0, 0], [1, 3]]
       // Per-example RSS: 5 and 10; MSE: 2.5 and 5; ½MSE: 1.25 and 2.5.
-      let sse = Loss.sumOfSquares
+      let sse = Loss.sumOfSquaredErrors
       let mse = Loss.meanSquaredError
       let halfMSE = Loss.halfMeanSquaredError
       #expect(sse(outputs, targets).data == 7.5)
@@ -292,7 +292,7 @@ struct LossTests {
     #expect(Loss.softmaxCrossEntropy.isCorrect(output: [3, 3, 1], target: [0]) == true)
     #expect(Loss.softmaxCrossEntropy.isCorrect(output: [.nan, 1, 2], target: [2]) == true)
     // Regression: no notion of correct.
-    for loss in [Loss.sumOfSquares, .meanSquaredError, .halfMeanSquaredError] {
+    for loss in [Loss.sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError] {
       #expect(loss.isCorrect(output: [1], target: [1]) == nil)
     }
   }
@@ -308,10 +308,10 @@ struct LossTests {
   @Test("every documented name")
   func names() {
     let expected: [String: Loss] = [
-      "mse": .meanSquaredError, "half-mse": .halfMeanSquaredError, "sse": .sumOfSquares,
-      "rss": .sumOfSquares, "bce": .binaryCrossEntropy,
+      "mse": .meanSquaredError, "half-mse": .halfMeanSquaredError, "sse": .sumOfSquaredErrors,
+      "rss": .sumOfSquaredErrors, "bce": .binaryCrossEntropy,
       "bce-logits": .binaryCrossEntropyWithLogits, "cross-entropy": .softmaxCrossEntropy,
-      "hinge": .hinge, "sumOfSquares": .sumOfSquares, "meanSquaredError": .meanSquaredError,
+      "hinge": .hinge, "sumOfSquares": .sumOfSquaredErrors, "meanSquaredError": .meanSquaredError,
       "halfMeanSquaredError": .halfMeanSquaredError, "binaryCrossEntropy": .binaryCrossEntropy,
       "binaryCrossEntropyWithLogits": .binaryCrossEntropyWithLogits,
       "softmaxCrossEntropy": .softmaxCrossEntropy,

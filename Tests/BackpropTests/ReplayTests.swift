@@ -203,7 +203,7 @@ struct ReplayTests {
           schedule: .linearDecay(final: 0.1, steps: 30))
         let reports = try train(
           model, on: data, loss: .hinge, optimizer: &sgd,
-          options: TrainingOptions(epochs: 30, l2: 1e-4, replay: replay))
+          options: TrainingOptions(epochs: 30, l2: 1e-4, replaysFullBatch: replay))
         runs.append(reports.map(\.loss.bitPattern) + model.parameterValues.map(\.bitPattern))
       }
       #expect(runs[0] == runs[1])

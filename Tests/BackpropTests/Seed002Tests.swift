@@ -123,13 +123,13 @@ struct Seed002Tests {
       // The frozen bias still receives ∂E/∂b; it just is not updated.
       expectWithin(notes.layers[0].neurons[0].bias.grad, hand[2], 1e-13 * scale)
 
-      // The MLP with its bias at 0, through the training loss: .sumOfSquares is
+      // The MLP with its bias at 0, through the training loss: .sumOfSquaredErrors is
       // the mean of the eⁱ, E/4.
       let mlp = sigmoidMLP()
       try mlp.setParameterValues([w[0], w[1], 0])
       let data = Dataset.seed002
       let quarter = Tape.scope { () -> Double in
-        let l = Loss.sumOfSquares(data.features.map { mlp($0) }, data.targets)
+        let l = Loss.sumOfSquaredErrors(data.features.map { mlp($0) }, data.targets)
         l.backward()
         return l.data
       }
@@ -144,7 +144,7 @@ struct Seed002Tests {
 
   @Test(
     "gradient descent (full batch) lowers E at every step and classifies all four points",
-    arguments: [Loss.sumOfSquares, .meanSquaredError])
+    arguments: [Loss.sumOfSquaredErrors, .meanSquaredError])
   func gradientDescentWithTheTrainer(loss: Loss) throws {
     try Tape().withCurrent {
       let model = sigmoidMLP()
@@ -216,7 +216,7 @@ struct Seed002Tests {
       var p = model.parameterValues
       var sgd = try SGD(parameters: model.parameters, learningRate: 1, schedule: .inverseTime)
       let reports = try train(
-        model, on: .seed002, loss: .sumOfSquares, optimizer: &sgd,
+        model, on: .seed002, loss: .sumOfSquaredErrors, optimizer: &sgd,
         options: TrainingOptions(epochs: 2, batchSize: 1, shuffle: false))
       #expect(reports.map(\.iterations) == [4, 8])
       let rates: [Double] = [0.25, 0.125]
@@ -239,7 +239,7 @@ struct Seed002Tests {
       let start = model.parameterValues
       var sgd = try SGD(parameters: model.parameters, learningRate: 2, schedule: .inverseTime)
       let reports = try train(
-        model, on: .seed002, loss: .sumOfSquares, optimizer: &sgd,
+        model, on: .seed002, loss: .sumOfSquaredErrors, optimizer: &sgd,
         options: TrainingOptions(epochs: 50, batchSize: 1, seed: 2))
       #expect(reports.last?.iterations == 200)
       #expect(reports.last?.learningRate == 2.0 / 200)
@@ -296,7 +296,7 @@ struct Seed002Tests {
       let model = sigmoidMLP()
       var sgd = try SGD(parameters: model.parameters, learningRate: 4)
       let reports = try train(
-        model, on: .seed002, loss: .sumOfSquares, optimizer: &sgd,
+        model, on: .seed002, loss: .sumOfSquaredErrors, optimizer: &sgd,
         options: TrainingOptions(epochs: 20_000, gradientNormTolerance: 1e-3))
       #expect(reports.count < 20_000)
       let last = try #require(reports.last)

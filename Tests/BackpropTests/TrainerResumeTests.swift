@@ -60,7 +60,7 @@ enum ResumeBatchMode: String, CaseIterable, Sendable, CustomTestStringConvertibl
       completedEpochs: completedEpochs)
     switch self {
     case .fullBatchReplay: break
-    case .fullBatchRecorded: options.replay = false
+    case .fullBatchRecorded: options.replaysFullBatch = false
     case .miniBatch: options.batchSize = 5  // 23 rows: batches of 5, 5, 5, 5, 3
     case .stochastic: options.batchSize = 1
     case .miniBatchSharded:

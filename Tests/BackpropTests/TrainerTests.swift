@@ -605,7 +605,7 @@ struct TrainerTests {
     arguments: [
       LearningRateSchedule.constant, .inverseTime, .linearDecay(final: 0.01, steps: 10),
       .stepDecay(factor: 0.5, every: 5),
-    ], [Loss.meanSquaredError, .sumOfSquares, .halfMeanSquaredError])
+    ], [Loss.meanSquaredError, .sumOfSquaredErrors, .halfMeanSquaredError])
   func progressReports(schedule: LearningRateSchedule, loss: Loss) throws {
     try Tape().withCurrent {
       let data = try linearData(count: 10, seed: 15)

@@ -57,7 +57,8 @@ struct TrainingMemoryTests {
     let tape = Tape()
     try tape.withCurrent {
       let model = MLP(inputSize: 3, layerSizes: c.layerSizes, activation: .relu, seed: 3)
-      let options = TrainingOptions(epochs: 2, batchSize: c.batchSize, l2: c.l2, replay: c.replay)
+      let options = TrainingOptions(
+        epochs: 2, batchSize: c.batchSize, l2: c.l2, replaysFullBatch: c.replay)
       let estimate = estimatedTrainingMemory(
         model: model, rows: c.rows, loss: c.loss, options: options)
       var sgd = try SGD(parameters: model.parameters, learningRate: 0.01)
@@ -124,7 +125,7 @@ struct TrainingMemoryTests {
         let recording = Recording {
           let outputs = range.map { replica(data.features[$0]) }
           let total = Value.sum(
-            zip(outputs, data.targets[range]).map { hingeLoss(score: $0[0], label: $1[0]) }
+            zip(outputs, data.targets[range]).map { hinge(score: $0[0], label: $1[0]) }
           ) * (1.0 / Double(rows))
           return s == 0 ? total + l2Penalty(replica.parameters, coefficient: 1e-4) : total
         }

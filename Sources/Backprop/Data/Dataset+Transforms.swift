@@ -33,11 +33,13 @@ extension Dataset {
   ///     var rng = SeededGenerator(seed: 1)
   ///     let mixed = data.shuffled(using: &rng)
   ///
-  /// - Parameter generator: The source of randomness.
+  /// - Parameter generator: The source of randomness: any
+  ///   `RandomNumberGenerator`; a ``SeededGenerator`` gives the same order on
+  ///   every platform.
   /// - Returns: The same rows and targets, permuted together; the class
   ///   names are kept.
   /// - Complexity: O(*n*) for *n* rows.
-  public func shuffled(using generator: inout SeededGenerator) -> Dataset {
+  public func shuffled(using generator: inout some RandomNumberGenerator) -> Dataset {
     rows(Self.permutation(count: count, using: &generator))
   }
 
@@ -53,14 +55,16 @@ extension Dataset {
   ///
   /// - Parameters:
   ///   - testFraction: The fraction f of the rows to hold out, in (0, 1).
-  ///   - generator: The source of randomness for the shuffle.
+  ///   - generator: The source of randomness for the shuffle: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: The two parts; together they hold every row once.
   /// - Throws: ``TrainingError/invalidHyperparameter(name:value:requirement:)``
   ///   (named `testFraction`) when f is not in (0, 1), or when either part
   ///   would be empty (too few rows for this fraction).
   /// - Complexity: O(*n*) for *n* rows.
   public func split(
-    testFraction: Double, using generator: inout SeededGenerator
+    testFraction: Double, using generator: inout some RandomNumberGenerator
   ) throws -> (train: Dataset, test: Dataset) {
     guard testFraction > 0, testFraction < 1 else {
       throw TrainingError.invalidHyperparameter(
@@ -178,8 +182,9 @@ extension Dataset {
   }
 
   /// A random permutation of `0..<count` (Fisher–Yates, drawing with
-  /// ``SeededGenerator/nextIndex(below:)``), the same on every platform.
-  static func permutation(count: Int, using generator: inout SeededGenerator) -> [Int] {
+  /// `nextIndex(below:)`, an algorithm of the package's), the same on every
+  /// platform for a ``SeededGenerator``.
+  static func permutation(count: Int, using generator: inout some RandomNumberGenerator) -> [Int] {
     var order = Array(0..<count)
     var i = count - 1
     while i > 0 {
@@ -188,23 +193,6 @@ extension Dataset {
       i -= 1
     }
     return order
-  }
-}
-
-extension SeededGenerator {
-  /// A uniformly distributed integer in `0..<bound`, without modulo bias
-  /// (rejection of the lowest 2⁶⁴ mod bound values), by an algorithm fixed
-  /// here rather than the standard library's.
-  ///
-  /// - Precondition: `bound > 0`.
-  mutating func nextIndex(below bound: Int) -> Int {
-    require(bound > 0, "Backprop: nextIndex(below:) needs a positive bound")
-    let b = UInt64(bound)
-    let threshold = (0 &- b) % b
-    while true {
-      let r = next()
-      if r >= threshold { return Int(r % b) }
-    }
   }
 }
 

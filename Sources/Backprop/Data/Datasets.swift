@@ -1,9 +1,9 @@
 // Toy data sets for classification: two moons, circles, XOR, spirals, blobs,
 // and the four points of seed 002.
 
-// Every generator draws only through
-// `SeededGenerator.nextUniform(in:_:)`, `nextGaussian()` and the package's own
-// shuffle, so a seed gives the same data on every platform.
+// Every generator draws only through the package's own uniform, Gaussian and
+// shuffle algorithms (on any random number generator), so a `SeededGenerator`'s
+// seed gives the same data on every platform.
 
 import Foundation
 
@@ -28,12 +28,14 @@ extension Dataset {
   /// - Parameters:
   ///   - count: The number of points, at least 1.
   ///   - noise: The standard deviation of the Gaussian noise, ≥ 0.
-  ///   - generator: The source of the noise and the shuffle.
+  ///   - generator: The source of the noise and the shuffle: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: `count` rows of 2 features, labels 0 (outer) and 1 (inner).
   /// - Precondition: `count ≥ 1`; `noise` is finite and ≥ 0.
   /// - Complexity: O(`count`).
   public static func twoMoons(
-    count: Int, noise: Double, using generator: inout SeededGenerator
+    count: Int, noise: Double, using generator: inout some RandomNumberGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: noise, name: "twoMoons")
     let outer = count / 2
@@ -77,13 +79,16 @@ extension Dataset {
   ///   - noise: The standard deviation of the Gaussian noise, ≥ 0.
   ///   - factor: The inner circle's radius relative to the outer one's (1),
   ///     in [0, 1); 0.5 by default.
-  ///   - generator: The source of the noise and the shuffle.
+  ///   - generator: The source of the noise and the shuffle: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: `count` rows of 2 features, labels 0 (outer) and 1 (inner).
   /// - Precondition: `count ≥ 1`; `noise` is finite and ≥ 0;
   ///   `0 ≤ factor < 1`.
   /// - Complexity: O(`count`).
   public static func circles(
-    count: Int, noise: Double, factor: Double = 0.5, using generator: inout SeededGenerator
+    count: Int, noise: Double, factor: Double = 0.5,
+    using generator: inout some RandomNumberGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: noise, name: "circles")
     require(
@@ -130,13 +135,15 @@ extension Dataset {
   /// - Parameters:
   ///   - count: The number of points, at least 1.
   ///   - noise: The standard deviation of each cluster, ≥ 0.
-  ///   - generator: The source of the noise and the shuffle.
+  ///   - generator: The source of the noise and the shuffle: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: `count` rows of 2 features, labels 0 (same signs) and 1
   ///   (different signs).
   /// - Precondition: `count ≥ 1`; `noise` is finite and ≥ 0.
   /// - Complexity: O(`count`).
   public static func xor(
-    count: Int, noise: Double, using generator: inout SeededGenerator
+    count: Int, noise: Double, using generator: inout some RandomNumberGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: noise, name: "xor")
     let centres: [(Double, Double)] = [(-1, -1), (-1, 1), (1, -1), (1, 1)]
@@ -173,12 +180,14 @@ extension Dataset {
   ///   - count: The number of points, at least 1.
   ///   - classes: The number of arms K, at least 1; 2 by default.
   ///   - noise: The standard deviation of the Gaussian noise, ≥ 0.
-  ///   - generator: The source of the noise and the shuffle.
+  ///   - generator: The source of the noise and the shuffle: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: `count` rows of 2 features, labels 0..<K.
   /// - Precondition: `count ≥ 1`; `classes ≥ 1`; `noise` is finite and ≥ 0.
   /// - Complexity: O(`count`).
   public static func spirals(
-    count: Int, classes: Int = 2, noise: Double, using generator: inout SeededGenerator
+    count: Int, classes: Int = 2, noise: Double, using generator: inout some RandomNumberGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: noise, name: "spirals")
     require(classes >= 1, "Backprop: spirals(classes:) needs at least 1 class; got \(classes)")
@@ -218,19 +227,22 @@ extension Dataset {
   ///   - count: The number of points, at least 1.
   ///   - classes: The number of clusters K, at least 1; 3 by default.
   ///   - spread: The standard deviation of each cluster, ≥ 0; 1 by default.
-  ///   - generator: The source of the centres, the noise and the shuffle.
+  ///   - generator: The source of the centres, the noise and the shuffle: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: `count` rows of 2 features, labels 0..<K.
   /// - Precondition: `count ≥ 1`; `classes ≥ 1`; `spread` is finite and ≥ 0.
   /// - Complexity: O(`count` + `classes`).
   public static func blobs(
-    count: Int, classes: Int = 3, spread: Double = 1, using generator: inout SeededGenerator
+    count: Int, classes: Int = 3, spread: Double = 1,
+    using generator: inout some RandomNumberGenerator
   ) -> Dataset {
     checkGeneratorArguments(count: count, noise: spread, name: "blobs")
     require(classes >= 1, "Backprop: blobs(classes:) needs at least 1 class; got \(classes)")
     var centres: [[Double]] = []
     for _ in 0..<classes {
-      let x = generator.nextUniform(in: -10, 10)
-      let y = generator.nextUniform(in: -10, 10)
+      let x = generator.uniform(in: -10, 10)
+      let y = generator.uniform(in: -10, 10)
       centres.append([x, y])
     }
     var features: [[Double]] = []
@@ -288,12 +300,12 @@ extension Dataset {
   /// then shuffles the rows.
   private static func noisyShuffled(
     _ features: [[Double]], _ labels: [Double], noise: Double,
-    using generator: inout SeededGenerator
+    using generator: inout some RandomNumberGenerator
   ) -> Dataset {
     var noisy = features
     for r in noisy.indices {
       for c in noisy[r].indices {
-        noisy[r][c] += noise * generator.nextGaussian()
+        noisy[r][c] += noise * generator.gaussian()
         require(
           noisy[r][c].isFinite, "Backprop: the noise \(noise) is too large: a point overflowed")
       }

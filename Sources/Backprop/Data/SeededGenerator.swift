@@ -71,9 +71,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
   ///
   ///     var rng = SeededGenerator(seed: 1)
   ///     let u = rng.nextUniform()  // 0 ≤ u < 1
-  public mutating func nextUniform() -> Double {
-    Double(next() &>> 11) * 0x1.0p-53
-  }
+  public mutating func nextUniform() -> Double { uniform() }
 
   /// A uniformly distributed `Double` in `[lower, upper)`.
   ///
@@ -83,17 +81,50 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
   ///   - lower: The smallest value.
   ///   - upper: The bound, not included.
   public mutating func nextUniform(in lower: Double, _ upper: Double) -> Double {
-    lower + (upper - lower) * nextUniform()
+    uniform(in: lower, upper)
   }
 
   /// A standard normal `Double` (Box–Muller), the same on every platform
   /// given the platform's `log`, `sqrt` and `cos`.
   ///
   ///     let z = rng.nextGaussian()
-  public mutating func nextGaussian() -> Double {
-    var u = nextUniform()
-    while u == 0 { u = nextUniform() }
-    let v = nextUniform()
+  public mutating func nextGaussian() -> Double { gaussian() }
+}
+
+// The draws of every random function of the library, on any generator: the
+// algorithms are fixed here (not the standard library's, which it may
+// change), so a `SeededGenerator` gives the same numbers on every platform.
+extension RandomNumberGenerator {
+  /// A uniformly distributed `Double` in `[0, 1)` from the top 53 bits of
+  /// one `next()`.
+  mutating func uniform() -> Double {
+    Double(next() &>> 11) * 0x1.0p-53
+  }
+
+  /// A uniformly distributed `Double` in `[lower, upper)`.
+  mutating func uniform(in lower: Double, _ upper: Double) -> Double {
+    lower + (upper - lower) * uniform()
+  }
+
+  /// A standard normal `Double` (Box–Muller).
+  mutating func gaussian() -> Double {
+    var u = uniform()
+    while u == 0 { u = uniform() }
+    let v = uniform()
     return (-2 * LibM.log(u)).squareRoot() * LibM.cos(2 * Double.pi * v)
+  }
+
+  /// A uniformly distributed integer in `0..<bound`, without modulo bias
+  /// (rejection of the lowest 2⁶⁴ mod bound values).
+  ///
+  /// - Precondition: `bound > 0`.
+  mutating func nextIndex(below bound: Int) -> Int {
+    require(bound > 0, "Backprop: nextIndex(below:) needs a positive bound")
+    let b = UInt64(bound)
+    let threshold = (0 &- b) % b
+    while true {
+      let r = next()
+      if r >= threshold { return Int(r % b) }
+    }
   }
 }

@@ -1,9 +1,9 @@
 // How a layer's initial weights are drawn: uniform (micrograd's), Glorot or
-// He, always from a seeded generator.
+// He, from any random number generator (seeded for repeatable models).
 
-/// How a layer's initial weights are drawn, always from a
-/// ``SeededGenerator``, so the same seed gives the same model on every
-/// platform.
+/// How a layer's initial weights are drawn, from any random number generator
+/// by the package's own algorithms, so the same ``SeededGenerator`` seed gives
+/// the same model on every platform.
 ///
 ///     var rng = SeededGenerator(seed: 42)
 ///     let layer = Layer(inputSize: 2, outputSize: 16, activation: .relu,
@@ -32,17 +32,21 @@ public enum WeightInitialization: Sendable, Hashable, Codable, CustomStringConve
   /// - Parameters:
   ///   - fanIn: Inputs per neuron.
   ///   - fanOut: Neurons in the layer.
-  ///   - generator: The source of randomness.
+  ///   - generator: The source of randomness: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Returns: A weight.
-  public func sample(fanIn: Int, fanOut: Int, using generator: inout SeededGenerator) -> Double {
+  public func sample(
+    fanIn: Int, fanOut: Int, using generator: inout some RandomNumberGenerator
+  ) -> Double {
     switch self {
     case .uniform(let lower, let upper):
-      return generator.nextUniform(in: lower, upper)
+      return generator.uniform(in: lower, upper)
     case .glorot:
       let a = (6 / Double(Swift.max(1, fanIn + fanOut))).squareRoot()
-      return generator.nextUniform(in: -a, a)
+      return generator.uniform(in: -a, a)
     case .he:
-      return generator.nextGaussian() * (2 / Double(Swift.max(1, fanIn))).squareRoot()
+      return generator.gaussian() * (2 / Double(Swift.max(1, fanIn))).squareRoot()
     }
   }
 

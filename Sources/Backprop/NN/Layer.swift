@@ -46,12 +46,14 @@ public struct Layer: Module {
   ///   - activation: The activation; linear by default.
   ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
   ///   - bias: Every neuron's initial bias; 0 by default.
-  ///   - generator: The source of randomness.
+  ///   - generator: The source of randomness: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Precondition: Both sizes are at least 1.
   public init(
     inputSize: Int, outputSize: Int, activation: Activation = .linear,
     initialization: WeightInitialization = .micrograd, bias: Double = 0,
-    using generator: inout SeededGenerator
+    using generator: inout some RandomNumberGenerator
   ) {
     require(outputSize >= 1, "Backprop: a layer needs at least one neuron, not \(outputSize)")
     var neurons: [Neuron] = []

@@ -84,12 +84,14 @@ public struct MLP: Module, CustomStringConvertible {
   ///   - outputActivation: The output layer's activation; linear by default.
   ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
   ///   - bias: Every initial bias; 0 by default.
-  ///   - generator: The source of randomness.
+  ///   - generator: The source of randomness: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   public init(
     inputSize: Int, layerSizes: [Int], activation: Activation,
     outputActivation: Activation = .linear,
     initialization: WeightInitialization = .micrograd, bias: Double = 0,
-    using generator: inout SeededGenerator
+    using generator: inout some RandomNumberGenerator
   ) {
     require(!layerSizes.isEmpty, "Backprop: an MLP needs at least one layer size")
     let activations =
@@ -111,12 +113,14 @@ public struct MLP: Module, CustomStringConvertible {
   ///   - activations: One activation per layer, output layer last.
   ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
   ///   - bias: Every initial bias; 0 by default.
-  ///   - generator: The source of randomness.
+  ///   - generator: The source of randomness: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Precondition: `activations.count == layerSizes.count`, sizes ≥ 1.
   public init(
     inputSize: Int, layerSizes: [Int], activations: [Activation],
     initialization: WeightInitialization = .micrograd, bias: Double = 0,
-    using generator: inout SeededGenerator
+    using generator: inout some RandomNumberGenerator
   ) {
     require(
       activations.count == layerSizes.count,

@@ -45,12 +45,14 @@ public struct Neuron: Module {
   ///     by default.
   ///   - bias: The initial bias; 0 by default.
   ///   - fanOut: The width of the layer the neuron belongs to (for Glorot).
-  ///   - generator: The source of randomness.
+  ///   - generator: The source of randomness: any
+  ///     `RandomNumberGenerator`; a ``SeededGenerator`` gives the same draws on
+  ///     every platform.
   /// - Precondition: `inputSize >= 1`.
   public init(
     inputSize: Int, activation: Activation = .linear,
     initialization: WeightInitialization = .micrograd, bias: Double = 0, fanOut: Int = 1,
-    using generator: inout SeededGenerator
+    using generator: inout some RandomNumberGenerator
   ) {
     require(inputSize >= 1, "Backprop: a neuron needs at least one input, not \(inputSize)")
     weights = (0..<inputSize).map { _ in

@@ -55,7 +55,7 @@ final class BatchGradient {
     self.loss = loss
     l2 = options.l2
     l2IncludesBiases = options.l2IncludesBiases
-    replay = options.replay
+    replay = options.replaysFullBatch
     shardLimit = options.shards
     parameters = ParameterBlock(model.parameters)
     penalised = Self.penalised(model, includeBiases: options.l2IncludesBiases)

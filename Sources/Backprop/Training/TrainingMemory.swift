@@ -52,7 +52,7 @@ public func estimatedTrainingMemory(
                               l2IncludesBiases: options.l2IncludesBiases)
   let batch = options.effectiveBatchSize(count: rows)
   let shardCount = Swift.max(1, Swift.min(options.shards, batch))
-  let replayed = options.replay && batch == rows
+  let replayed = options.replaysFullBatch && batch == rows
   let width = model.outputSize
   var bytes = batch * (88 + 28 * width)
   let parameters = model.parameters.count
@@ -180,7 +180,7 @@ private struct RecordedCounts {
   /// Valid targets of each kind `loss` accepts.
   static func targets(for loss: Loss, outputSize: Int) -> [[Double]] {
     switch loss {
-    case .sumOfSquares, .meanSquaredError, .halfMeanSquaredError:
+    case .sumOfSquaredErrors, .meanSquaredError, .halfMeanSquaredError:
       return [Array(repeating: 0, count: outputSize)]
     case .binaryCrossEntropy, .binaryCrossEntropyWithLogits:
       return [[0], [1]]

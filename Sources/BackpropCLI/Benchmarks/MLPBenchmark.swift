@@ -106,7 +106,7 @@ extension MLPBenchmark {
           let reports = try train(
             model, on: data, loss: .hinge, optimizer: &sgd,
             options: TrainingOptions(
-              epochs: steps, l2: 1e-4, replay: replay, shards: shards, threads: threads))
+              epochs: steps, l2: 1e-4, replaysFullBatch: replay, shards: shards, threads: threads))
           result = reports.map(\.loss)
         }
         tape.removeAll(keepingCapacity: true)

@@ -2,10 +2,11 @@
 // 2 → 16 → 16 → 1 ReLU network on the two-moons data set with labels ±1.
 
 /// The hinge loss of a score `s` for a label `y ∈ {−1, +1}`:
-/// `max(0, 1 − y · s)`, the "svm max-margin loss" of micrograd's demo.
+/// `max(0, 1 − y · s)`, the "svm max-margin loss" of micrograd's demo
+/// (named, as every loss here, by the quantity, as ``Loss/hinge`` is).
 ///
 ///     let score = Value(0.25)
-///     let loss = hingeLoss(score: score, label: 1)
+///     let loss = hinge(score: score, label: 1)
 ///     print(loss.data)
 ///     // Prints "0.75"
 ///
@@ -23,6 +24,19 @@
 ///     ``Loss/validate(targets:outputSize:)`` checks a data set's labels.
 /// - Returns: `max(0, 1 − y · s)`.
 /// - Complexity: O(1); 3 nodes.
-public func hingeLoss(score: Value, label: Double) -> Value {
+public func hinge(score: Value, label: Double) -> Value {
   (1 + (-label) * score).relu()
+}
+
+/// The hinge loss under its old name; see ``hinge(score:label:)``.
+///
+///     let loss = hingeLoss(score: Value(0.25), label: 1)  // 0.75
+///
+/// - Parameters:
+///   - score: The model's score `s`.
+///   - label: The label `y`: −1 or +1.
+/// - Returns: `max(0, 1 − y · s)`.
+@available(*, deprecated, renamed: "hinge(score:label:)")
+public func hingeLoss(score: Value, label: Double) -> Value {
+  hinge(score: score, label: label)
 }

@@ -21,15 +21,20 @@
 ///   - logits: The scores `z`, one per class (not probabilities).
 ///   - classIndex: The true class `c`, from 0.
 /// - Returns: `logSumExp(z) − z_c`.
-/// - Precondition: `logits` is not empty and `0 ≤ classIndex < logits.count`.
-///   (``Loss/validate(targets:outputSize:)`` turns labels from a data set
+/// - Precondition: `logits` is not empty and `0 ≤ classIndex < logits.count`;
+///   otherwise the program stops with a message saying so, in release builds
+///   too. (``Loss/validate(targets:outputSize:)`` turns labels from a data set
 ///   into a thrown error first.)
 /// - Complexity: O(K) time for K classes; 2 nodes.
 public func softmaxCrossEntropy(logits: [Value], classIndex: Int) -> Value {
-  require(!logits.isEmpty, "Backprop: softmax cross-entropy needs at least one logit")
+  require(
+    !logits.isEmpty,
+    "Backprop: softmaxCrossEntropy needs at least one logit; pass one logit per class")
   require(
     logits.indices.contains(classIndex),
-    "Backprop: class index \(classIndex) is outside 0..<\(logits.count), the number of logits")
+    "Backprop: softmaxCrossEntropy's class index \(classIndex) is outside 0..<\(logits.count), "
+      + "the number of logits; pass a class index from 0 (Loss.validate(targets:outputSize:) "
+      + "checks a data set's labels)")
   return Value.logSumExp(logits) - logits[classIndex]
 }
 
@@ -38,7 +43,7 @@ public func softmaxCrossEntropy(logits: [Value], classIndex: Int) -> Value {
 /// multinomial cross-entropy.
 ///
 ///     let z = [Value(2.0), Value(1.0), Value(0.1)]
-///     let loss = try softmaxCrossEntropy(logits: z, oneHot: [1, 0, 0])
+///     let loss = softmaxCrossEntropy(logits: z, oneHot: [1, 0, 0])
 ///     print(loss.data)
 ///     // Prints "0.41703001627783376"
 ///
@@ -50,26 +55,29 @@ public func softmaxCrossEntropy(logits: [Value], classIndex: Int) -> Value {
 /// `∂CE/∂z_k = (Σ_j y_j) · softmax(z)_k − y_k`, which is
 /// `softmax(z)_k − y_k` for a label that sums to 1.
 ///
+/// The label's values are not inspected: a NaN or infinite entry gives a NaN
+/// or infinite loss. ``Loss/validate(targets:outputSize:)`` checks a data
+/// set's one-hot rows with a thrown error.
+///
 /// - Parameters:
-///   - logits: The scores `z`, one per class.
+///   - logits: The scores `z`, one per class; at least one.
 ///   - oneHot: The label `y`, one entry per class: 1 for the true class and 0
 ///     elsewhere (a probability vector also works).
 /// - Returns: `Σ_k y_k (logSumExp(z) − z_k)`; 0 if every `y_k` is 0.
-/// - Throws: ``TrainingError/sizeMismatch(what:expected:actual:)`` when the
-///   counts differ, ``TrainingError/empty(what:)`` when both are empty, and
-///   ``TrainingError/nonFiniteValue(what:index:value:)`` for a NaN or infinite
-///   label entry.
+/// - Precondition: `logits` is not empty and `oneHot` has one entry per
+///   logit; otherwise the program stops with a message saying so, in release
+///   builds too.
 /// - Complexity: O(K) time for K classes; at most 2m + 2 nodes for m non-zero
 ///   label entries.
-public func softmaxCrossEntropy(logits: [Value], oneHot: [Double]) throws -> Value {
-  guard oneHot.count == logits.count else {
-    throw TrainingError.sizeMismatch(
-      what: "one-hot label (one entry per logit)", expected: logits.count, actual: oneHot.count)
-  }
-  guard !logits.isEmpty else { throw TrainingError.empty(what: "the list of logits") }
-  if let k = oneHot.firstIndex(where: { !$0.isFinite }) {
-    throw TrainingError.nonFiniteValue(what: "one-hot label entry", index: k, value: oneHot[k])
-  }
+public func softmaxCrossEntropy(logits: [Value], oneHot: [Double]) -> Value {
+  require(
+    !logits.isEmpty,
+    "Backprop: softmaxCrossEntropy needs at least one logit; pass one logit per class")
+  require(
+    oneHot.count == logits.count,
+    "Backprop: softmaxCrossEntropy got \(logits.count) logits but a one-hot label of "
+      + "\(oneHot.count) entries; pass one label entry per logit "
+      + "(Loss.validate(targets:outputSize:) checks a data set's labels)")
   return softmaxCrossEntropyUnchecked(logits: logits, oneHot: oneHot)
 }
 

@@ -22,14 +22,15 @@
 /// for online learning and stochastic optimization", JMLR 12, 2011.
 public struct Adagrad: Optimizer {
   /// The parameters it updates, in a fixed order.
-  public var parameters: [Value] { block.parameters }
-  private let block: ParameterBlock
+  public var parameters: [Value] { core.parameters }
+  /// The parameters, learning rate, schedule and step count.
+  private var core: OptimizerCore
   /// The base learning rate γ₀, before the schedule.
   ///
   ///     let adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
   ///     print(adagrad.learningRate)
   ///     // Prints "0.1"
-  public private(set) var learningRate: Double
+  public var learningRate: Double { core.learningRate }
   /// ε > 0, added to √s so that the first steps never divide by zero.
   ///
   ///     let adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
@@ -41,13 +42,13 @@ public struct Adagrad: Optimizer {
   ///     let adagrad = try Adagrad(
   ///       parameters: model.parameters, learningRate: 0.1, schedule: .inverseTime)
   ///     print(adagrad.schedule)  // 1/(k+1)
-  public private(set) var schedule: LearningRateSchedule
+  public var schedule: LearningRateSchedule { core.schedule }
   /// The number of updates applied so far.
   ///
   ///     var adagrad = try Adagrad(parameters: model.parameters, learningRate: 0.1)
   ///     adagrad.step()
   ///     print(adagrad.stepCount)  // 1
-  public private(set) var stepCount: Int = 0
+  public var stepCount: Int { core.stepCount }
   /// The running sums of squared gradients s, one per parameter.
   private var sumOfSquares: [Double]
 
@@ -69,14 +70,12 @@ public struct Adagrad: Optimizer {
     parameters: [Value], learningRate: Double, epsilon: Double = 1e-10,
     schedule: LearningRateSchedule = .constant
   ) throws {
-    guard !parameters.isEmpty else { throw TrainingError.empty(what: "parameter list") }
-    try requireHyperparameter("learningRate", learningRate, "must be finite and > 0") { $0 > 0 }
-    try requireHyperparameter("epsilon", epsilon, "must be finite and > 0") { $0 > 0 }
-    try schedule.validate()
-    self.block = ParameterBlock(parameters)
-    self.learningRate = learningRate
+    self.core = try OptimizerCore(
+      parameters: parameters, learningRate: learningRate, schedule: schedule
+    ) {
+      try requireHyperparameter("epsilon", epsilon, "must be finite and > 0") { $0 > 0 }
+    }
     self.epsilon = epsilon
-    self.schedule = schedule
     self.sumOfSquares = Array(repeating: 0, count: parameters.count)
   }
 
@@ -87,8 +86,8 @@ public struct Adagrad: Optimizer {
   ///
   /// - Complexity: O(*n*) for *n* parameters.
   public mutating func step() {
-    let lr = currentLearningRate
-    block.withBuffers { data, grad in
+    let lr = core.currentLearningRate
+    core.block.withBuffers { data, grad in
       for i in 0..<data.count {
         let g = grad[i]
         let s = sumOfSquares[i] + g * g
@@ -96,7 +95,7 @@ public struct Adagrad: Optimizer {
         data[i] -= lr * g / (s.squareRoot() + epsilon)
       }
     }
-    stepCount += 1
+    core.stepCount += 1
   }
 
   /// Everything needed to resume: kind `"adagrad"`; hyperparameters
@@ -105,10 +104,9 @@ public struct Adagrad: Optimizer {
   ///
   ///     let saved = optimizer.state
   public var state: OptimizerState {
-    OptimizerState(
-      kind: "adagrad",
-      hyperparameters: ["learningRate": learningRate, "epsilon": epsilon],
-      schedule: schedule, stepCount: stepCount, buffers: ["sumOfSquares": sumOfSquares])
+    core.state(
+      kind: "adagrad", hyperparameters: ["epsilon": epsilon],
+      buffers: ["sumOfSquares": sumOfSquares])
   }
 
   /// Restores a state saved by ``state``: hyperparameters, schedule, step
@@ -131,7 +129,7 @@ public struct Adagrad: Optimizer {
     var restored = try Adagrad(
       parameters: parameters, learningRate: state.hyperparameter("learningRate"),
       epsilon: state.hyperparameter("epsilon"), schedule: state.schedule)
-    restored.stepCount = try state.checkedStepCount()
+    restored.core.stepCount = try state.checkedStepCount()
     restored.sumOfSquares = try state.buffer(
       "sumOfSquares", count: parameters.count, nonNegative: true)
     self = restored

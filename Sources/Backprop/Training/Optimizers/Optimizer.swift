@@ -93,13 +93,3 @@ public struct OptimizerState: Sendable, Equatable, Codable {
     self.buffers = buffers
   }
 }
-
-/// Checks a hyperparameter, throwing
-/// ``TrainingError/invalidHyperparameter(name:value:requirement:)``.
-func requireHyperparameter(
-  _ name: String, _ value: Double, _ requirement: String, _ isValid: (Double) -> Bool
-) throws {
-  guard value.isFinite, isValid(value) else {
-    throw TrainingError.invalidHyperparameter(name: name, value: value, requirement: requirement)
-  }
-}

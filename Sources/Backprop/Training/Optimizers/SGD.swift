@@ -40,14 +40,15 @@
 /// in deep learning", ICML 2013.
 public struct SGD: Optimizer {
   /// The parameters it updates, in a fixed order.
-  public var parameters: [Value] { block.parameters }
-  private let block: ParameterBlock
+  public var parameters: [Value] { core.parameters }
+  /// The parameters, learning rate, schedule and step count.
+  private var core: OptimizerCore
   /// The base learning rate γ₀, before the schedule.
   ///
   ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1)
   ///     print(sgd.learningRate)
   ///     // Prints "0.1"
-  public private(set) var learningRate: Double
+  public var learningRate: Double { core.learningRate }
   /// The momentum factor μ, in [0, 1); 0 turns momentum off.
   ///
   ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1, momentum: 0.9)
@@ -71,13 +72,13 @@ public struct SGD: Optimizer {
   ///     let sgd = try SGD(parameters: model.parameters, learningRate: 0.1, schedule: .inverseTime)
   ///     print(sgd.schedule)
   ///     // Prints "1/(k+1)"
-  public private(set) var schedule: LearningRateSchedule
+  public var schedule: LearningRateSchedule { core.schedule }
   /// The number of updates applied so far.
   ///
   ///     var sgd = try SGD(parameters: model.parameters, learningRate: 0.1)
   ///     sgd.step()
   ///     print(sgd.stepCount)  // 1
-  public private(set) var stepCount: Int = 0
+  public var stepCount: Int { core.stepCount }
   /// The momentum buffer v, one entry per parameter (all 0 without momentum).
   private var velocity: [Double]
 
@@ -102,22 +103,20 @@ public struct SGD: Optimizer {
     nesterov: Bool = false, weightDecay: Double = 0,
     schedule: LearningRateSchedule = .constant
   ) throws {
-    guard !parameters.isEmpty else { throw TrainingError.empty(what: "parameter list") }
-    try requireHyperparameter("learningRate", learningRate, "must be finite and > 0") { $0 > 0 }
-    try requireHyperparameter("momentum", momentum, "must be in [0, 1)") { $0 >= 0 && $0 < 1 }
-    if nesterov {
-      try requireHyperparameter("momentum", momentum, "must be > 0 with Nesterov momentum") {
-        $0 > 0
+    self.core = try OptimizerCore(
+      parameters: parameters, learningRate: learningRate, schedule: schedule
+    ) {
+      try requireHyperparameter("momentum", momentum, "must be in [0, 1)") { $0 >= 0 && $0 < 1 }
+      if nesterov {
+        try requireHyperparameter("momentum", momentum, "must be > 0 with Nesterov momentum") {
+          $0 > 0
+        }
       }
+      try requireHyperparameter("weightDecay", weightDecay, "must be finite and ≥ 0") { $0 >= 0 }
     }
-    try requireHyperparameter("weightDecay", weightDecay, "must be finite and ≥ 0") { $0 >= 0 }
-    try schedule.validate()
-    self.block = ParameterBlock(parameters)
-    self.learningRate = learningRate
     self.momentum = momentum
     self.nesterov = nesterov
     self.weightDecay = weightDecay
-    self.schedule = schedule
     self.velocity = Array(repeating: 0, count: parameters.count)
   }
 
@@ -128,8 +127,8 @@ public struct SGD: Optimizer {
   ///
   /// - Complexity: O(*n*) for *n* parameters.
   public mutating func step() {
-    let lr = currentLearningRate
-    block.withBuffers { data, grad in
+    let lr = core.currentLearningRate
+    core.block.withBuffers { data, grad in
       if momentum == 0 && weightDecay == 0 {
         for i in 0..<data.count { data[i] -= lr * grad[i] }
         return
@@ -145,7 +144,7 @@ public struct SGD: Optimizer {
         data[i] -= lr * g
       }
     }
-    stepCount += 1
+    core.stepCount += 1
   }
 
   /// Everything needed to resume: kind `"sgd"`; hyperparameters
@@ -154,13 +153,12 @@ public struct SGD: Optimizer {
   ///
   ///     let saved = optimizer.state
   public var state: OptimizerState {
-    OptimizerState(
+    core.state(
       kind: "sgd",
       hyperparameters: [
-        "learningRate": learningRate, "momentum": momentum,
-        "nesterov": nesterov ? 1 : 0, "weightDecay": weightDecay,
+        "momentum": momentum, "nesterov": nesterov ? 1 : 0, "weightDecay": weightDecay,
       ],
-      schedule: schedule, stepCount: stepCount, buffers: ["velocity": velocity])
+      buffers: ["velocity": velocity])
   }
 
   /// Restores a state saved by ``state``: hyperparameters, schedule, step
@@ -188,59 +186,8 @@ public struct SGD: Optimizer {
       parameters: parameters, learningRate: state.hyperparameter("learningRate"),
       momentum: state.hyperparameter("momentum"), nesterov: nesterovFlag == 1,
       weightDecay: state.hyperparameter("weightDecay"), schedule: state.schedule)
-    restored.stepCount = try state.checkedStepCount()
+    restored.core.stepCount = try state.checkedStepCount()
     restored.velocity = try state.buffer("velocity", count: parameters.count)
     self = restored
-  }
-}
-
-// MARK: - Reading a saved state (shared by the optimisers)
-
-extension OptimizerState {
-  /// Throws unless the state was saved by an optimiser of kind `expected`.
-  func requireKind(_ expected: String) throws {
-    guard kind == expected else {
-      throw TrainingError.optimizerKindMismatch(expected: expected, found: kind)
-    }
-  }
-
-  /// The hyperparameter `name`, or an error naming it when it is missing.
-  func hyperparameter(_ name: String) throws -> Double {
-    guard let value = hyperparameters[name] else {
-      throw TrainingError.invalidHyperparameter(
-        name: name, value: .nan, requirement: "missing from the saved optimizer state")
-    }
-    return value
-  }
-
-  /// The step count, checked to be ≥ 0.
-  func checkedStepCount() throws -> Int {
-    guard stepCount >= 0 else {
-      throw TrainingError.invalidHyperparameter(
-        name: "stepCount", value: Double(stepCount), requirement: "must be ≥ 0")
-    }
-    return stepCount
-  }
-
-  /// The buffer `name`, checked to hold `count` finite entries, each ≥ 0 when
-  /// `nonNegative` is set (sums of squares).
-  func buffer(_ name: String, count: Int, nonNegative: Bool = false) throws -> [Double] {
-    let values = buffers[name] ?? []
-    guard values.count == count else {
-      throw TrainingError.sizeMismatch(
-        what: "optimizer buffer \"\(name)\" (one entry per parameter)", expected: count,
-        actual: values.count)
-    }
-    for (i, x) in values.enumerated() {
-      guard x.isFinite else {
-        throw TrainingError.nonFiniteValue(
-          what: "optimizer buffer \"\(name)\" entry", index: i, value: x)
-      }
-      if nonNegative && x < 0 {
-        throw TrainingError.invalidHyperparameter(
-          name: "\(name)[\(i)]", value: x, requirement: "must be ≥ 0")
-      }
-    }
-    return values
   }
 }
