@@ -60,16 +60,8 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
   /// - Returns: a(z).
   @inlinable @inline(__always)
   public func callAsFunction(_ x: Double) -> Double {
-    switch self {
-    case .linear: x
-    case .step: Kernels.step(x)
-    case .sigmoid: Kernels.sigmoid(x)
-    case .tanh: LibM.tanh(x)
-    case .relu: Kernels.relu(x)
-    case .leakyReLU(let slope): Kernels.leakyReLU(x, slope: slope)
-    case .elu(let alpha): Kernels.elu(x, alpha: alpha)
-    case .softplus: Kernels.softplus(x)
-    }
+    guard let (code, constant) = node else { return x }
+    return code.forward(x, constant ?? 0)
   }
 
   /// The derivative a'(z) as a plain number, with the engine's choices at
@@ -85,7 +77,7 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case .linear: return 1
     case .step: return 0
     case .sigmoid:
-      let s = Kernels.sigmoid(x)
+      let s = OpCode.sigmoid(x)
       return s * (1 - s)
     case .tanh:
       let t = LibM.tanh(x)
@@ -93,7 +85,7 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case .relu: return x > 0 ? 1 : (x.isNaN ? .nan : 0)
     case .leakyReLU(let slope): return x > 0 ? 1 : slope
     case .elu(let alpha): return x > 0 ? 1 : alpha * LibM.exp(x)
-    case .softplus: return Kernels.sigmoid(x)
+    case .softplus: return OpCode.sigmoid(x)
     }
   }
 

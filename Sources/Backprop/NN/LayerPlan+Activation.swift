@@ -44,6 +44,7 @@ struct ConstantKernel: ActivationKernel {
 extension Activation {
   /// The op of the node the activation records and its constant, or nil
   /// for `.linear`, which records none.
+  @usableFromInline
   var node: (code: OpCode, constant: Double?)? {
     switch self {
     case .linear: nil
@@ -63,34 +64,23 @@ extension Activation {
   func apply(_ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, _ n: Int) {
     switch self {
     case .linear: for k in 0..<n { y[k] = x[k] }
-    case .step: for k in 0..<n { y[k] = Kernels.step(x[k]) }
-    case .sigmoid: for k in 0..<n { y[k] = Kernels.sigmoid(x[k]) }
+    case .step: for k in 0..<n { y[k] = OpCode.step.forward(x[k], 0) }
+    case .sigmoid: for k in 0..<n { y[k] = OpCode.sigmoid(x[k]) }
     case .tanh: for k in 0..<n { y[k] = LibM.tanh(x[k]) }
-    case .relu: for k in 0..<n { y[k] = Kernels.relu(x[k]) }
-    case .softplus: for k in 0..<n { y[k] = Kernels.softplus(x[k]) }
-    case .leakyReLU(let slope): for k in 0..<n { y[k] = Kernels.leakyReLU(x[k], slope: slope) }
-    case .elu(let alpha): for k in 0..<n { y[k] = Kernels.elu(x[k], alpha: alpha) }
+    case .relu: for k in 0..<n { y[k] = OpCode.relu.forward(x[k], 0) }
+    case .softplus: for k in 0..<n { y[k] = OpCode.softplus.forward(x[k], 0) }
+    case .leakyReLU(let slope): for k in 0..<n { y[k] = OpCode.leakyReLU.forward(x[k], slope) }
+    case .elu(let alpha): for k in 0..<n { y[k] = OpCode.elu.forward(x[k], alpha) }
     }
   }
 
   /// Records the activation of the live node `z` of `s`, whose value is
   /// `x`, as the method of the same name on ``Value`` does (the same op,
-  /// constant and formula); `.linear` records nothing.
+  /// constant and formula, from the op table); `.linear` records nothing.
   @inline(__always)
   func record(on z: Value, _ x: Double, _ s: UnsafeMutablePointer<TapeStorage>) -> Value {
-    switch self {
-    case .linear: return z
-    case .step: return s.record(.step, z.index, 0, Kernels.step(x))
-    case .sigmoid: return s.record(.sigmoid, z.index, 0, Kernels.sigmoid(x))
-    case .tanh: return s.record(.tanh, z.index, 0, LibM.tanh(x))
-    case .relu: return s.record(.relu, z.index, 0, Kernels.relu(x))
-    case .softplus: return s.record(.softplus, z.index, 0, Kernels.softplus(x))
-    case .leakyReLU(let slope):
-      let c = s.appendConstant(slope)
-      return s.record(.leakyReLU, z.index, c, Kernels.leakyReLU(x, slope: slope))
-    case .elu(let alpha):
-      let c = s.appendConstant(alpha)
-      return s.record(.elu, z.index, c, Kernels.elu(x, alpha: alpha))
-    }
+    guard let (code, constant) = node else { return z }
+    let c = constant.map { s.appendConstant($0) } ?? 0
+    return s.record(code, z.index, c, code.forward(x, constant ?? 0))
   }
 }

@@ -16,20 +16,20 @@ extension LayerPlan {
   ) {
     switch activation {
     case .linear: writeRest(LinearKernel(), k, code, start, stride, x, out)
-    case .step: writeRest(UnaryKernel(code: .step) { Kernels.step($0) }, k, code, start, stride, x, out)
+    case .step: writeRest(UnaryKernel(code: .step) { OpCode.step.forward($0, 0) }, k, code, start, stride, x, out)
     case .sigmoid:
-      writeRest(UnaryKernel(code: .sigmoid) { Kernels.sigmoid($0) }, k, code, start, stride, x, out)
+      writeRest(UnaryKernel(code: .sigmoid) { OpCode.sigmoid($0) }, k, code, start, stride, x, out)
     case .tanh: writeRest(UnaryKernel(code: .tanh) { LibM.tanh($0) }, k, code, start, stride, x, out)
-    case .relu: writeRest(UnaryKernel(code: .relu) { Kernels.relu($0) }, k, code, start, stride, x, out)
+    case .relu: writeRest(UnaryKernel(code: .relu) { OpCode.relu.forward($0, 0) }, k, code, start, stride, x, out)
     case .softplus:
-      writeRest(UnaryKernel(code: .softplus) { Kernels.softplus($0) }, k, code, start, stride, x, out)
+      writeRest(UnaryKernel(code: .softplus) { OpCode.softplus.forward($0, 0) }, k, code, start, stride, x, out)
     case .leakyReLU(let slope):
       writeRest(
-        ConstantKernel(code: .leakyReLU, constant: slope) { Kernels.leakyReLU($0, slope: slope) },
+        ConstantKernel(code: .leakyReLU, constant: slope) { OpCode.leakyReLU.forward($0, slope) },
         k, code, start, stride, x, out)
     case .elu(let alpha):
       writeRest(
-        ConstantKernel(code: .elu, constant: alpha) { Kernels.elu($0, alpha: alpha) }, k, code,
+        ConstantKernel(code: .elu, constant: alpha) { OpCode.elu.forward($0, alpha) }, k, code,
         start, stride, x, out)
     }
   }
