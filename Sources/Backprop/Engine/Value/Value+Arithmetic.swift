@@ -1,6 +1,6 @@
 // + - * / and prefix -, with a Value or a Double on either side, and the
-// compound assignments. Each records one node; its local derivatives are in
-// `Backward.swift`, beside those of every other op.
+// compound assignments. Each records one node; its forward formula and local
+// derivatives are in the op table (`Ops/Formulas.swift`).
 //
 // A Double operand is stored as a constant of the node, not as a leaf, so
 // `x * c` with `let c: Double` is one node. A *literal* operand, as in

@@ -1,6 +1,6 @@
 // Elementary functions as methods, named as in libm. Each records one node;
-// the local derivatives are in `Backward.swift`, and the choices at edge
-// points are documented here, on the function.
+// its formula and local derivatives are in the op table (`Ops/Formulas.swift`),
+// and the choices at edge points are documented here, on the function.
 
 extension Value {
   /// Records a node of unary op `code` on this value, its value from the

@@ -28,9 +28,9 @@
 /// using a value on another thread (sent to a task, say) stops the program
 /// with a message at its first use there.
 public struct Value {
-  /// The tape's storage. Storage objects are never deallocated (see
-  /// `TapeStorage`), so an unowned(unsafe) reference is always safe to follow,
-  /// and a stale handle is caught by its stamp.
+  /// The tape's storage, as a raw pointer (no reference counting). Storage
+  /// is never deallocated (see `TapeStorage`), so the pointer is always safe
+  /// to follow, and a stale handle is caught by its stamp.
   @usableFromInline let storage: UnsafeMutablePointer<TapeStorage>
   /// The node's position on the tape.
   @usableFromInline let index: UInt32
