@@ -16,44 +16,51 @@ extension OpCode {
   /// unused). Written to be exact at the extremes: no NaN from overflow at
   /// ±1000; NaN in gives NaN out.
   @inlinable @inline(__always)
-  func forward(_ x: Double, _ y: Double) -> Double {
+  func forward(_ x: Double, _ y: Double) -> Double { withFormula { f in f(x, y) } }
+
+  /// Calls `body` with this op's forward formula f(x, y) (``forward(_:_:)``),
+  /// chosen once: a loop inside `body` then runs the formula with no
+  /// dispatch on the op per element, as replay's loops do.
+  @inlinable @inline(__always)
+  func withFormula<R>(_ body: ((Double, Double) -> Double) -> R) -> R {
     switch self {
-    case .add, .addConstant: x + y
-    case .subtract: x - y
-    case .multiply, .multiplyConstant: x * y
-    case .divide, .divideConstant: x / y
-    case .constantMinus: y - x
-    case .constantDivide: y / x
-    case .power: LibM.pow(x, y)
+    case .add, .addConstant: body { x, y in x + y }
+    case .subtract: body { x, y in x - y }
+    case .multiply, .multiplyConstant: body { x, y in x * y }
+    case .divide, .divideConstant: body { x, y in x / y }
+    case .constantMinus: body { x, y in y - x }
+    case .constantDivide: body { x, y in y / x }
+    case .power: body { x, y in LibM.pow(x, y) }
     // x² as x·x (correctly rounded, what a hand-written square does).
-    case .powerConstant: y == 2 ? x * x : LibM.pow(x, y)
+    case .powerConstant: body { x, y in y == 2 ? x * x : LibM.pow(x, y) }
     // NaN if either is NaN (`Swift.max` is not NaN-propagating).
-    case .maximum: x.isNaN || y.isNaN ? .nan : (x >= y ? x : y)
-    case .minimum: x.isNaN || y.isNaN ? .nan : (x <= y ? x : y)
-    case .leakyReLU: x > 0 ? x : y * x
+    case .maximum: body { x, y in x.isNaN || y.isNaN ? .nan : (x >= y ? x : y) }
+    case .minimum: body { x, y in x.isNaN || y.isNaN ? .nan : (x <= y ? x : y) }
+    case .leakyReLU: body { x, y in x > 0 ? x : y * x }
     // α(eˣ − 1) with expm1, accurate near 0.
-    case .elu: x > 0 ? x : y * LibM.expm1(x)
-    case .negate: -x
-    case .exp: LibM.exp(x)
-    case .log: LibM.log(x)
-    case .sqrt: x.squareRoot()
-    case .abs: Swift.abs(x)
-    case .tanh: LibM.tanh(x)
-    case .sigmoid: Self.sigmoid(x)
+    case .elu: body { x, y in x > 0 ? x : y * LibM.expm1(x) }
+    case .negate: body { x, _ in -x }
+    case .exp: body { x, _ in LibM.exp(x) }
+    case .log: body { x, _ in LibM.log(x) }
+    case .sqrt: body { x, _ in x.squareRoot() }
+    case .abs: body { x, _ in Swift.abs(x) }
+    case .tanh: body { x, _ in LibM.tanh(x) }
+    case .sigmoid: body { x, _ in Self.sigmoid(x) }
     // log(1 + eˣ) as max(x, 0) + log1p(e^−|x|): exact for every x.
-    case .softplus: x.isNaN ? x : Swift.max(x, 0) + LibM.log1p(LibM.exp(-Swift.abs(x)))
+    case .softplus:
+      body { x, _ in x.isNaN ? x : Swift.max(x, 0) + LibM.log1p(LibM.exp(-Swift.abs(x))) }
     // NaN stays NaN (`max(0, x)` would give 0).
-    case .relu: x > 0 ? x : (x.isNaN ? x : 0)
+    case .relu: body { x, _ in x > 0 ? x : (x.isNaN ? x : 0) }
     // The Heaviside step of seeds 000 and 001: 1 for x ≥ 0.
-    case .step: x >= 0 ? 1 : (x.isNaN ? x : 0)
-    case .sin: LibM.sin(x)
-    case .cos: LibM.cos(x)
-    case .erf: LibM.erf(x)
-    case .erfc: LibM.erfc(x)
+    case .step: body { x, _ in x >= 0 ? 1 : (x.isNaN ? x : 0) }
+    case .sin: body { x, _ in LibM.sin(x) }
+    case .cos: body { x, _ in LibM.cos(x) }
+    case .erf: body { x, _ in LibM.erf(x) }
+    case .erfc: body { x, _ in LibM.erfc(x) }
     // x·Φ(x), PyTorch's exact GELU, with Φ(x) = ½ erfc(−x/√2): the same as
     // ½(1 + erf(x/√2)) without its cancellation for negative x.
-    case .gelu: x * (0.5 * LibM.erfc(-x * Self.inverseSquareRootOf2))
-    case .swish: x * Self.sigmoid(x)
+    case .gelu: body { x, _ in x * (0.5 * LibM.erfc(-x * Self.inverseSquareRootOf2)) }
+    case .swish: body { x, _ in x * Self.sigmoid(x) }
     case .leaf, .custom, .sum, .dot, .dotConstant, .logSumExp:
       nonScalarFailure(self)
     }

@@ -253,25 +253,32 @@ struct ReplayColumns {
   }
 
   /// Recomputes the `count` nodes listed at `nodes`, all with op `code`
-  /// (and, for dot products, one length): one loop per layout, so no node
-  /// pays for finding its operands, and dot products four at a time.
+  /// (and, for dot products, one length): the op's formula is chosen once
+  /// for the run (`OpCode.withFormula`), so no node pays for the dispatch on
+  /// its op, and dot products go four at a time.
   @inline(__always)
   func recompute(_ code: OpCode, _ nodes: UnsafePointer<UInt32>, count: Int) {
     switch code.layout {
     case .unary:
-      for k in 0..<count {
-        let i = Int(nodes[k])
-        data[i] = code.forward(data[Int(lhs[i])], 0)
+      code.withFormula { f in
+        for k in 0..<count {
+          let i = Int(nodes[k])
+          data[i] = f(data[Int(lhs[i])], 0)
+        }
       }
     case .unaryConstant:
-      for k in 0..<count {
-        let i = Int(nodes[k])
-        data[i] = code.forward(data[Int(lhs[i])], constants[Int(rhs[i])])
+      code.withFormula { f in
+        for k in 0..<count {
+          let i = Int(nodes[k])
+          data[i] = f(data[Int(lhs[i])], constants[Int(rhs[i])])
+        }
       }
     case .binary:
-      for k in 0..<count {
-        let i = Int(nodes[k])
-        data[i] = code.forward(data[Int(lhs[i])], data[Int(rhs[i])])
+      code.withFormula { f in
+        for k in 0..<count {
+          let i = Int(nodes[k])
+          data[i] = f(data[Int(lhs[i])], data[Int(rhs[i])])
+        }
       }
     case .pairs, .constantList:
       var k = 0
