@@ -5,7 +5,7 @@ extension UnsafeMutablePointer where Pointee == TapeStorage {
   /// Recomputes `data` for the nodes of `schedule` from their operands, with
   /// the formulas used when they were recorded.
   func replayForward(_ schedule: ReplaySchedule) {
-    let columns = ReplayColumns(TapeColumns(self))
+    let columns = TapeColumns(self)
     schedule.nodes.withUnsafeBufferPointer { nodes in
       guard let nodes = nodes.baseAddress else { return }
       for run in schedule.runs {
@@ -25,26 +25,8 @@ extension UnsafeMutablePointer where Pointee == TapeStorage {
   }
 }
 
-/// The columns replay reads and writes, loaded once.
-struct ReplayColumns {
-  let columns: TapeColumns
-  let op: UnsafeMutablePointer<OpCode>
-  let lhs: UnsafeMutablePointer<UInt32>
-  let rhs: UnsafeMutablePointer<UInt32>
-  let data: UnsafeMutablePointer<Double>
-  let operands: UnsafePointer<UInt32>
-  let constants: UnsafeMutablePointer<Double>
-
-  init(_ columns: TapeColumns) {
-    self.columns = columns
-    op = columns.op
-    lhs = columns.lhs
-    rhs = columns.rhs
-    data = columns.data
-    operands = UnsafePointer(columns.operands)
-    constants = columns.constants
-  }
-
+/// The loops of replay, over the columns loaded once.
+extension TapeColumns {
   /// Recomputes the `count` nodes listed at `nodes`, all with op `code`
   /// (and, for dot products, one length): the op's formula is chosen once
   /// for the run (`OpCode.withFormula`), so no node pays for the dispatch on
@@ -90,7 +72,7 @@ struct ReplayColumns {
 
   /// Recomputes node `i` alone, with the formula it was recorded with.
   @inline(__always)
-  func recompute(_ i: Int) { data[i] = columns.forward(i) }
+  func recompute(_ i: Int) { data[i] = forward(i) }
 
   /// Four dot products Σ wₖxₖ with the same xₖ, each with its wₖ at
   /// consecutive indices (four neurons of a layer), side by side: each xₖ
