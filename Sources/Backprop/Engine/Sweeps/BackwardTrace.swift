@@ -36,7 +36,10 @@ public struct BackwardTrace: Sendable, CustomStringConvertible {
     public let input: Int
     /// Its label, or `#id`.
     public let inputName: String
-    /// ∂node/∂input at the recorded values.
+    /// ∂node/∂input at the recorded values: the op table's contribution for
+    /// an upstream gradient of 1, so exactly the factor the sweep applies
+    /// (for a log-sum-exp (1/Σ)·e^(x−m), which can differ in the last bit
+    /// from e^(x−m)/Σ, what traces showed before the op table).
     public let localDerivative: Double
     /// ∂output/∂node: the node's gradient when it was processed.
     public let upstream: Double
