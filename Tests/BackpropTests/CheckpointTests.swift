@@ -25,8 +25,6 @@ private struct ScratchDirectory {
   func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
-private func bits(_ xs: [Double]) -> [UInt64] { xs.map(\.bitPattern) }
-
 private func readBytes(_ path: String) throws -> Data {
   try Data(contentsOf: URL(fileURLWithPath: path))
 }

@@ -10,9 +10,6 @@ import Testing
 
 // MARK: - Helpers
 
-/// The bit patterns of `xs`, so that `==` means bit for bit (and NaN == NaN).
-private func bits(_ xs: [Double]) -> [UInt64] { xs.map(\.bitPattern) }
-
 /// A noise-free regression y = 0.5·x₁ − x₂ + 0.25 with x uniform in [−1, 1]².
 private func linearData(count: Int, seed: UInt64) throws -> Dataset {
   try regressionData(count: count, seed: seed, noise: false) { x, _ in 0.5 * x[0] - x[1] + 0.25 }
