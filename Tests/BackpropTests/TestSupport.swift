@@ -1,7 +1,7 @@
 // Shared helpers for the engine's tests: a closeness check that reports the
-// caller's line, the upstream gradient of the derivative checks, and helpers
-// of the training tests. (Every op's derivatives are checked from the op
-// database, OpDatabase.swift.)
+// caller's line, bit patterns, the upstream gradient of the derivative checks,
+// and helpers of the training tests. (Every op's derivatives are checked from
+// the op database, OpDatabase.swift.)
 
 import Backprop
 import Foundation
@@ -50,6 +50,11 @@ func nodesRecorded(by body: () -> Void) -> Int {
     return tape.count - before
   }
 }
+
+// MARK: - Bits
+
+/// The bit patterns of `xs`, so that `==` means bit for bit (and NaN == NaN).
+func bits(_ xs: [Double]) -> [UInt64] { xs.map(\.bitPattern) }
 
 // MARK: - The derivative checks
 
