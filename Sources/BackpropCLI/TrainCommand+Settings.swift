@@ -60,7 +60,9 @@ extension TrainCommand {
     var force = false
   }
 
-  static let activationNames = ["linear", "step", "sigmoid", "tanh", "relu", "leakyReLU", "elu", "softplus"]
+  static let activationNames = [
+    "linear", "step", "sigmoid", "tanh", "relu", "leakyReLU", "elu", "softplus", "gelu", "swish",
+  ]
   static let lossNames = ["mse", "half-mse", "sse", "bce", "bce-logits", "cross-entropy", "hinge"]
 
   /// Reads and checks every option: a usage mistake is found before the

@@ -21,7 +21,7 @@ let usage = """
                     position counted from 1, or last. Options:
                       --layers 16,16         hidden layer widths
                       --activation relu      linear step sigmoid tanh relu
-                                             leakyReLU elu softplus
+                                             leakyReLU elu softplus gelu swish
                       --task auto            classify or regress: what the target
                                              is (auto: classes when it holds names,
                                              or few whole numbers from 0 or 1)

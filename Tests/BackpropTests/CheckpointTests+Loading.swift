@@ -171,7 +171,7 @@ extension CheckpointTests {
       $0["activations"] = [["tanh": [String: Any]()]]
     },
     CheckpointFileEdit(name: "an unknown activation", keyword: "activations") {
-      $0["activations"] = [["swish": [String: Any]()], ["linear": [String: Any]()]]
+      $0["activations"] = [["mish": [String: Any]()], ["linear": [String: Any]()]]
     },
     CheckpointFileEdit(name: "no formatVersion", keyword: "formatVersion") {
       $0["formatVersion"] = nil

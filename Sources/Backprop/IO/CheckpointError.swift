@@ -51,6 +51,11 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
   /// 1, a parameter count that differs from the architecture's, optimiser
   /// buffers of the wrong length).
   case invalidContents(reason: String)
+  /// Layer `layer` uses ``Activation/custom(_:)`` with the function `name`:
+  /// a function is code, not data, so a checkpoint cannot hold it. Save
+  /// the parameters (``Module/parameterValues``) and rebuild the model with
+  /// the function, or train with a built-in activation.
+  case customActivation(layer: Int, name: String)
 
   /// What went wrong and where.
   public var description: String {
@@ -81,6 +86,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
       "\(what) \(index) is \(value), not a finite number"
     case .invalidContents(let reason):
       "invalid checkpoint: \(reason)"
+    case .customActivation(let layer, let name):
+      "cannot store layer \(layer)'s custom activation '\(name)' in a checkpoint: a function "
+        + "is code, not data (save parameterValues and rebuild the model with the function, "
+        + "or use a built-in activation)"
     }
   }
 }

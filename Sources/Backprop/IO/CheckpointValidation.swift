@@ -35,7 +35,9 @@ extension Checkpoint {
           throw .invalidContents(
             reason: "the activation of layer \(k), \(activation), has a non-finite parameter")
         }
-      default:
+      case .custom(let f):
+        throw .customActivation(layer: k, name: f.name)
+      case .linear, .step, .sigmoid, .tanh, .relu, .softplus, .gelu, .swish:
         break
       }
     }

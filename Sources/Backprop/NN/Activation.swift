@@ -9,7 +9,7 @@
 /// Each case calls the engine's method of the same name, so its derivative,
 /// its choice at the kink and its behaviour at ±1000 are those documented on
 /// ``Value``.
-public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
+public enum Activation: Sendable, Hashable, CustomStringConvertible {
   /// The identity: the output layer of a regression or a score.
   case linear
   /// The Heaviside step, 1 for x ≥ 0 (its derivative is 0: not trainable by
@@ -27,6 +27,23 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
   case elu(alpha: Double)
   /// log(1 + eˣ).
   case softplus
+  /// x·Φ(x), with Φ the standard normal distribution function (PyTorch's
+  /// exact GELU).
+  case gelu
+  /// x·σ(x) (also called SiLU).
+  case swish
+  /// A function of your own, with its derivative: see
+  /// ``ElementwiseFunction``. It trains, replays and shards like the others;
+  /// a ``Checkpoint`` cannot store it (the closures are code, not data), and
+  /// says so with ``CheckpointError/customActivation(layer:name:)``.
+  ///
+  ///     let softsign = ElementwiseFunction(
+  ///       "softsign", { x in x / (1 + Swift.abs(x)) },
+  ///       derivative: { x in 1 / ((1 + Swift.abs(x)) * (1 + Swift.abs(x))) })
+  ///     var rng = SeededGenerator(seed: 1)
+  ///     let model = MLP(inputSize: 2, layerSizes: [4, 1],
+  ///                     activation: .custom(softsign), using: &rng)
+  case custom(ElementwiseFunction)
 
   /// Applies the activation to a value, recording one node (none for
   /// `.linear`).
@@ -47,6 +64,9 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case .leakyReLU(let slope): x.leakyReLU(slope: slope)
     case .elu(let alpha): x.elu(alpha: alpha)
     case .softplus: x.softplus()
+    case .gelu: x.gelu()
+    case .swish: x.swish()
+    case .custom(let f): f(x)
     }
   }
 
@@ -60,6 +80,7 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
   /// - Returns: a(z).
   @inlinable @inline(__always)
   public func callAsFunction(_ x: Double) -> Double {
+    if case .custom(let f) = self { return f(x) }
     guard let (code, constant) = node else { return x }
     return code.forward(x, constant ?? 0)
   }
@@ -86,6 +107,14 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case .leakyReLU(let slope): return x > 0 ? 1 : slope
     case .elu(let alpha): return x > 0 ? 1 : alpha * LibM.exp(x)
     case .softplus: return OpCode.sigmoid(x)
+    case .gelu:
+      // Φ(x) + x φ(x).
+      let phi = 0.5 * LibM.erfc(-x * OpCode.inverseSquareRootOf2)
+      return phi + x * OpCode.inverseSquareRootOf2π * LibM.exp(-0.5 * x * x)
+    case .swish:
+      let s = OpCode.sigmoid(x)
+      return s + x * s * (1 - s)
+    case .custom(let f): return f.definition.derivativeOrStop(x)
     }
   }
 
@@ -100,12 +129,16 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case .leakyReLU(let slope): "leakyReLU(\(slope))"
     case .elu(let alpha): "elu(\(alpha))"
     case .softplus: "softplus"
+    case .gelu: "gelu"
+    case .swish: "swish"
+    case .custom(let f): "custom(\(f.name))"
     }
   }
 
   /// Parses a name as written by ``description`` or on the command line:
   /// `linear`, `step`, `sigmoid`, `tanh`, `relu`, `leakyReLU` (slope 0.01),
-  /// `leakyReLU(0.2)`, `elu` (α 1), `elu(0.5)`, `softplus`.
+  /// `leakyReLU(0.2)`, `elu` (α 1), `elu(0.5)`, `softplus`, `gelu`, `swish`
+  /// (or `silu`). A ``custom(_:)`` activation has no name to parse.
   ///
   ///     Activation(parsing: "relu")  // .relu
   ///
@@ -125,6 +158,8 @@ public enum Activation: Sendable, Hashable, Codable, CustomStringConvertible {
     case "leakyrelu": self = .leakyReLU(slope: 0.01)
     case "elu": self = .elu(alpha: 1)
     case "softplus": self = .softplus
+    case "gelu": self = .gelu
+    case "swish", "silu": self = .swish
     default:
       if let slope = argument("leakyrelu"), slope.isFinite {
         self = .leakyReLU(slope: slope)

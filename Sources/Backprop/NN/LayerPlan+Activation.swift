@@ -53,34 +53,70 @@ extension Activation {
     case .tanh: (.tanh, nil)
     case .relu: (.relu, nil)
     case .softplus: (.softplus, nil)
+    case .gelu: (.gelu, nil)
+    case .swish: (.swish, nil)
     case .leakyReLU(let slope): (.leakyReLU, slope)
     case .elu(let alpha): (.elu, alpha)
+    case .custom: (.custom, nil)
+    }
+  }
+}
+
+/// A layer's activation as the fast path keeps it: plain bits (its op, its
+/// constant, an unowned reference to a user's function), so that a plan
+/// copies without reference counting. The layer's neurons hold the
+/// ``Activation`` itself, and with it the function.
+struct PlanActivation {
+  /// The activation's node, `.leaf` for `.linear` (no node).
+  let code: OpCode
+  /// The slope or α; 0 when there is none.
+  let constant: Double
+  /// The function of `.custom`, nil otherwise.
+  let function: Unmanaged<ElementwiseFunction.Definition>?
+
+  init(_ activation: Activation) {
+    switch activation {
+    case .custom(let f):
+      code = .custom
+      constant = 0
+      function = Unmanaged.passUnretained(f.definition)
+    default:
+      let node = activation.node
+      code = node?.code ?? .leaf
+      constant = node?.constant ?? 0
+      function = nil
     }
   }
 
-  /// Writes the activation of `x[k]` to `y[k]` for `k < n`, with the
-  /// formula of the method of the same name on ``Value``.
+  /// a(z), with the formula of the method of the same name on ``Value``.
   @inline(__always)
-  func apply(_ x: UnsafePointer<Double>, to y: UnsafeMutablePointer<Double>, _ n: Int) {
-    switch self {
-    case .linear: for k in 0..<n { y[k] = x[k] }
-    case .step: for k in 0..<n { y[k] = OpCode.step.forward(x[k], 0) }
-    case .sigmoid: for k in 0..<n { y[k] = OpCode.sigmoid(x[k]) }
-    case .tanh: for k in 0..<n { y[k] = LibM.tanh(x[k]) }
-    case .relu: for k in 0..<n { y[k] = OpCode.relu.forward(x[k], 0) }
-    case .softplus: for k in 0..<n { y[k] = OpCode.softplus.forward(x[k], 0) }
-    case .leakyReLU(let slope): for k in 0..<n { y[k] = OpCode.leakyReLU.forward(x[k], slope) }
-    case .elu(let alpha): for k in 0..<n { y[k] = OpCode.elu.forward(x[k], alpha) }
-    }
+  func callAsFunction(_ z: Double) -> Double {
+    if let function { return function.takeUnretainedValue().function(z) }
+    return code == .leaf ? z : code.forward(z, constant)
   }
 
-  /// Records the activation of the live node `z` of `s`, whose value is
-  /// `x`, as the method of the same name on ``Value`` does (the same op,
-  /// constant and formula, from the op table); `.linear` records nothing.
+  /// Records a(z) on the live node `z` of `s`, whose value is `x`.
   @inline(__always)
   func record(on z: Value, _ x: Double, _ s: UnsafeMutablePointer<TapeStorage>) -> Value {
-    guard let (code, constant) = node else { return z }
-    let c = constant.map { s.appendConstant($0) } ?? 0
-    return s.record(code, z.index, c, code.forward(x, constant ?? 0))
+    switch code {
+    case .leaf: return z
+    case .custom:
+      guard let definition = function?.takeUnretainedValue() else { return z }
+      let k = s.pointee.functionIndex(definition)
+      return s.record(.custom, z.index, UInt32(truncatingIfNeeded: k), definition.function(x))
+    default:
+      let c = code.hasConstant ? s.appendConstant(constant) : 0
+      return s.record(code, z.index, c, code.forward(x, constant))
+    }
   }
+}
+
+/// A user's function: its node's operand is its index in the tape's table.
+struct CustomKernel: ActivationKernel {
+  static var nodes: Int { 3 }
+  var code: OpCode { .custom }
+  let index: UInt32
+  let formula: @Sendable (Double) -> Double
+  func constantIndex(_ s: UnsafeMutablePointer<TapeStorage>) -> UInt32 { index }
+  @inline(__always) func callAsFunction(_ x: Double) -> Double { formula(x) }
 }

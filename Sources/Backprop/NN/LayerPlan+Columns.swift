@@ -14,23 +14,32 @@ extension LayerPlan {
     from k: Int, _ code: OpCode, operands start: Int, stride: Int, _ x: UnsafePointer<Double>,
     into out: Outputs
   ) {
-    switch activation {
-    case .linear: writeRest(LinearKernel(), k, code, start, stride, x, out)
-    case .step: writeRest(UnaryKernel(code: .step) { OpCode.step.forward($0, 0) }, k, code, start, stride, x, out)
-    case .sigmoid:
-      writeRest(UnaryKernel(code: .sigmoid) { OpCode.sigmoid($0) }, k, code, start, stride, x, out)
-    case .tanh: writeRest(UnaryKernel(code: .tanh) { LibM.tanh($0) }, k, code, start, stride, x, out)
-    case .relu: writeRest(UnaryKernel(code: .relu) { OpCode.relu.forward($0, 0) }, k, code, start, stride, x, out)
-    case .softplus:
-      writeRest(UnaryKernel(code: .softplus) { OpCode.softplus.forward($0, 0) }, k, code, start, stride, x, out)
-    case .leakyReLU(let slope):
-      writeRest(
-        ConstantKernel(code: .leakyReLU, constant: slope) { OpCode.leakyReLU.forward($0, slope) },
-        k, code, start, stride, x, out)
-    case .elu(let alpha):
-      writeRest(
-        ConstantKernel(code: .elu, constant: alpha) { OpCode.elu.forward($0, alpha) }, k, code,
-        start, stride, x, out)
+    let a = activation
+    switch a.code.layout {
+    case .leaf: writeRest(LinearKernel(), k, code, start, stride, x, out)
+    case .unaryFunction:
+      guard let definition = a.function?.takeUnretainedValue() else { return }
+      let index = UInt32(truncatingIfNeeded: storage.pointee.functionIndex(definition))
+      let kernel = CustomKernel(index: index, formula: definition.function)
+      writeRest(kernel, k, code, start, stride, x, out)
+    // The formula is chosen once per layer, so the loop has no dispatch on
+    // the op.
+    case .unary:
+      a.code.withFormula { formula in
+        withoutActuallyEscaping(formula) { f in
+          writeRest(UnaryKernel(code: a.code) { f($0, 0) }, k, code, start, stride, x, out)
+        }
+      }
+    case .unaryConstant:
+      let c = a.constant
+      a.code.withFormula { formula in
+        withoutActuallyEscaping(formula) { f in
+          writeRest(
+            ConstantKernel(code: a.code, constant: c) { f($0, c) }, k, code, start, stride, x, out)
+        }
+      }
+    case .binary, .list, .pairs, .constantList:
+      stop("Backprop: an activation records a unary node, not '\(a.code.name)'")
     }
   }
 

@@ -34,8 +34,8 @@ struct LayerPlan {
   let inputs: Int
   /// Neurons.
   let outputs: Int
-  /// The neurons' activation.
-  let activation: Activation
+  /// The neurons' activation, as plain bits.
+  let activation: PlanActivation
 
   /// The plan of `neurons`, or nil unless their parameters are such a block
   /// (every handle live when the layer is made) with one activation.
@@ -49,7 +49,7 @@ struct LayerPlan {
     first = block.first
     inputs = n
     outputs = neurons.count
-    activation = head.activation
+    activation = PlanActivation(head.activation)
   }
 
   var storage: UnsafeMutablePointer<TapeStorage> { last.storage }

@@ -25,7 +25,10 @@
 ///
 /// The closures must be pure functions of their argument (replay calls them
 /// again, and training threads call them concurrently).
-public struct ElementwiseFunction: Sendable, CustomStringConvertible {
+///
+/// Two functions are equal when they are the same definition (copies of one
+/// `ElementwiseFunction`), not when their closures compute the same numbers.
+public struct ElementwiseFunction: Sendable, Hashable, CustomStringConvertible {
   /// The function, its derivatives, and the function that is its derivative
   /// (what the recorded sweep records).
   final class Definition: Sendable {
@@ -108,6 +111,12 @@ public struct ElementwiseFunction: Sendable, CustomStringConvertible {
     return s.record(.custom, x.index, UInt32(truncatingIfNeeded: k), definition.function(input))
   }
 
+  /// f(x) on a plain number, with no tape.
+  ///
+  ///     print(cube(2.0))
+  ///     // Prints "8.0"
+  public func callAsFunction(_ x: Double) -> Double { definition.function(x) }
+
   /// f(xᵢ) for each value, one node each.
   ///
   ///     let ys = cube([a, b])
@@ -115,6 +124,10 @@ public struct ElementwiseFunction: Sendable, CustomStringConvertible {
 
   /// The name.
   public var description: String { name }
+
+  public static func == (a: Self, b: Self) -> Bool { a.definition === b.definition }
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(definition)) }
 }
 
 extension TapeStorage {
