@@ -11,7 +11,7 @@
 /// In the notes' notation, neuron i holds row i of Wˡ and entry i of Bˡ.
 /// A layer always returns an array, also when it has one neuron (micrograd
 /// returns a bare value then, which breaks hidden layers of width 1).
-public struct Layer: Module {
+public struct Layer: Model {
   /// The neurons, in output order.
   public let neurons: [Neuron]
   /// The parameters as one block, when they are (as this type's
@@ -101,6 +101,31 @@ public struct Layer: Module {
   ///
   /// - Parameter x: One value per input.
   /// - Returns: One value per neuron.
+  /// One group, `dense n → m`: each neuron's weights (role
+  /// ``ParameterRole/weight``) then its bias (``ParameterRole/bias``).
+  public var parameterGroups: [ParameterGroup] {
+    let roles = Array(repeating: ParameterRole.weight, count: inputSize) + [.bias]
+    return [
+      ParameterGroup(
+        name: "dense \(inputSize) → \(outputSize)", parameters: parameters,
+        roles: Array((0..<outputSize).map { _ in roles }.joined()))
+    ]
+  }
+
+  /// The same layer with its parameters as new leaves on the current tape,
+  /// recorded neuron by neuron as the initialisers do (so the copy keeps the
+  /// fast path).
+  ///
+  ///     let replica = Tape().withCurrent { layer.copy() }
+  public func copy() -> Layer {
+    Layer(
+      neurons: neurons.map { n in
+        Neuron(
+          weights: n.weights.map { Value($0.data) }, bias: Value(n.bias.data),
+          activation: n.activation)
+      })
+  }
+
   @_disfavoredOverload
   public func callAsFunction(_ x: [Value]) -> [Value] {
     let n = x.count

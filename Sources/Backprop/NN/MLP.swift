@@ -13,7 +13,7 @@
 /// one), so the same call gives the same model on every platform.
 /// ``parameters`` lists them layer by layer, neuron by neuron, each neuron's
 /// weights in input order and then its bias: micrograd's order.
-public struct MLP: Module, CustomStringConvertible {
+public struct MLP: Model, CustomStringConvertible {
   /// The layers, input side first.
   public let layers: [Layer]
   /// Every parameter in micrograd's order: layer by layer, neuron by neuron,
@@ -202,6 +202,15 @@ public struct MLP: Module, CustomStringConvertible {
     }
     return h
   }
+
+  /// One group per layer, input side first (``Layer/parameterGroups``).
+  public var parameterGroups: [ParameterGroup] { layers.flatMap(\.parameterGroups) }
+
+  /// The same network with its parameters as new leaves on the current
+  /// tape, layer after layer, with the same values.
+  ///
+  ///     let replica = Tape().withCurrent { model.copy() }
+  public func copy() -> MLP { MLP(layers: layers.map { $0.copy() }) }
 
   /// The architecture: `MLP(2 → 16 relu → 16 relu → 1 linear)`.
   public var description: String {

@@ -22,8 +22,8 @@
 /// Each shard's arithmetic depends only on its examples and the parameters,
 /// and the sums run in a fixed order, so the result is bit for bit the same
 /// whichever threads ran the shards and however many there were.
-final class BatchGradient {
-  private let model: MLP
+final class BatchGradient<M: Model> {
+  private let model: M
   private let tape: Tape
   private let data: Dataset
   private let loss: Loss
@@ -41,14 +41,14 @@ final class BatchGradient {
   /// The full-batch recording's output nodes, row after row.
   private var fullBatchOutputs: [UInt32] = []
   /// Several shards: their replicas, made when first needed.
-  private var shards: [Shard] = []
+  private var shards: [Shard<M>] = []
   /// The model's parameter values, copied once per step for the shards to
   /// read (the model's tape is not touched by other threads).
   private var parameterValues: [Double]
 
   /// Prepares the batches of training `model` (whose parameters live on
   /// `tape`) on `data`.
-  init(model: MLP, tape: Tape, data: Dataset, loss: Loss, options: TrainingOptions) {
+  init(model: M, tape: Tape, data: Dataset, loss: Loss, options: TrainingOptions) {
     self.model = model
     self.tape = tape
     self.data = data
@@ -65,8 +65,8 @@ final class BatchGradient {
   }
 
   /// The parameters an L2 penalty applies to: all, or the weights only.
-  fileprivate static func penalised(_ model: MLP, includeBiases: Bool) -> [Value] {
-    includeBiases ? model.parameters : model.layers.flatMap { $0.neurons.flatMap(\.weights) }
+  fileprivate static func penalised(_ model: M, includeBiases: Bool) -> [Value] {
+    includeBiases ? model.parameters : model.nonBiasParameters
   }
 
   /// The batch of the examples `rows` (positions in the data set): sets the
@@ -86,7 +86,7 @@ final class BatchGradient {
   /// the part `batchCount` examples' batch gets from them, plus the L2
   /// penalty when `penalty` lists the parameters it applies to.
   private func recordLoss(
-    of rows: ArraySlice<Int>, with replica: MLP, batchCount: Int, penalty: [Value]?
+    of rows: ArraySlice<Int>, with replica: M, batchCount: Int, penalty: [Value]?
   ) -> (total: Value, outputs: [UInt32]) {
     let outputs = rows.map { replica(data.features[$0]) }
     var total = loss.partialLoss(outputs, rows.map { data.targets[$0] }, batchCount: batchCount)
@@ -197,9 +197,9 @@ final class BatchGradient {
 
 /// A shard's tape, its copy of the model, and what its last step gave.
 /// Only the thread running the shard touches it during a step.
-private final class Shard {
+private final class Shard<M: Model> {
   let tape = Tape()
-  let replica: MLP
+  let replica: M
   let parameters: ParameterBlock
   let penalised: [Value]
   /// The full-batch graph of this shard's examples, recorded once.
@@ -211,21 +211,11 @@ private final class Shard {
   /// after row.
   private(set) var outputValues: [Double] = []
 
-  init(replicating model: MLP, penaltyIncludesBiases: Bool) {
+  init(replicating model: M, penaltyIncludesBiases: Bool) {
     let tape = self.tape
-    replica = tape.withCurrent {
-      MLP(
-        layers: model.layers.map { layer in
-          Layer(
-            neurons: layer.neurons.map { n in
-              Neuron(
-                weights: n.weights.map { Value($0.data) }, bias: Value(n.bias.data),
-                activation: n.activation)
-            })
-        })
-    }
+    replica = tape.withCurrent { model.copy() }
     parameters = ParameterBlock(replica.parameters)
-    penalised = BatchGradient.penalised(replica, includeBiases: penaltyIncludesBiases)
+    penalised = BatchGradient<M>.penalised(replica, includeBiases: penaltyIncludesBiases)
   }
 
   /// One step: sets the replica's parameters to `parameterValues`, zeroes
@@ -233,7 +223,7 @@ private final class Shard {
   /// and back-propagates it.
   func run(
     rows: ArraySlice<Int>, parameterValues: [Double], replay: Bool, includesPenalty: Bool,
-    record: @escaping (ArraySlice<Int>, MLP, [Value]?) -> (total: Value, outputs: [UInt32])
+    record: @escaping (ArraySlice<Int>, M, [Value]?) -> (total: Value, outputs: [UInt32])
   ) {
     // The pool runs this shard on one thread at a time and waits for it: the
     // tape moves with it.
@@ -273,6 +263,6 @@ private final class Shard {
     if outputValues.count != outputs.count {
       outputValues = Array(repeating: 0, count: outputs.count)
     }
-    BatchGradient.read(outputs, of: tape, into: &outputValues, at: 0)
+    BatchGradient<M>.read(outputs, of: tape, into: &outputValues, at: 0)
   }
 }

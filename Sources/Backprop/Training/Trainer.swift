@@ -58,7 +58,7 @@ public struct EpochReport: Sendable, Equatable {
 ///   parameters).
 @discardableResult
 public func train<O: Optimizer>(
-  _ model: MLP, on data: Dataset, loss: Loss, optimizer: inout O,
+  _ model: some Model, on data: Dataset, loss: Loss, optimizer: inout O,
   options: TrainingOptions, progress: (EpochReport) -> Void = { _ in }
 ) throws -> [EpochReport] {
   try train(
@@ -123,8 +123,8 @@ public enum TrainingControl: Sendable, Equatable {
 ///   ``TrainingOptions/completedEpochs``, and for a non-finite step (the
 ///   model keeps its last good parameters); whatever `afterEpoch` throws.
 @discardableResult
-public func train<O: Optimizer>(
-  _ model: MLP, on data: Dataset, loss: Loss, optimizer: inout O,
+public func train<M: Model, O: Optimizer>(
+  _ model: M, on data: Dataset, loss: Loss, optimizer: inout O,
   options: TrainingOptions, afterEpoch: (EpochReport, O) throws -> TrainingControl
 ) throws -> [EpochReport] {
   guard data.featureCount == model.inputSize else {
@@ -138,9 +138,12 @@ public func train<O: Optimizer>(
   if let reason = optimizerMismatch(optimizer.parameters, parameters) {
     throw TrainingError.optimizerMismatch(reason: reason)
   }
-  let layerRanges = model.layers.reduce(into: [Range<Int>]()) { ranges, layer in
+  guard !parameters.isEmpty else {
+    throw TrainingError.optimizerMismatch(reason: "the model has no parameters to train")
+  }
+  let layerRanges = model.parameterGroups.reduce(into: [Range<Int>]()) { ranges, group in
     let start = ranges.last?.upperBound ?? 0
-    ranges.append(start..<(start + layer.parameterCount))
+    ranges.append(start..<(start + group.parameters.count))
   }
   let tape = parameters[0].tape
   let block = ParameterBlock(parameters)
@@ -181,7 +184,7 @@ public func train<O: Optimizer>(
     }
   }
 
-  func trainEpochs(_ batches: BatchGradient) throws -> [EpochReport] {
+  func trainEpochs(_ batches: BatchGradient<M>) throws -> [EpochReport] {
     for epoch in (completed + 1)..<(options.epochs + 1) {
       if shuffles {
         // The package's own Fisher–Yates, not `shuffle(using:)`, whose

@@ -45,7 +45,7 @@ import Foundation
 ///   - options: The training options (batch size, shards, replay, L2).
 /// - Returns: Bytes at the peak; 0 for no rows.
 public func estimatedTrainingMemory(
-  model: MLP, rows: Int, loss: Loss, options: TrainingOptions
+  model: some Model, rows: Int, loss: Loss, options: TrainingOptions
 ) -> Int {
   guard rows > 0 else { return 0 }
   let counts = RecordedCounts(model: model, loss: loss, l2: options.l2 > 0,
@@ -104,19 +104,9 @@ private struct RecordedCounts {
     }
   }
 
-  init(model: MLP, loss: Loss, l2: Bool, l2IncludesBiases: Bool) {
+  init(model: some Model, loss: Loss, l2: Bool, l2IncludesBiases: Bool) {
     let tape = Tape()
-    let replica = tape.withCurrent {
-      MLP(
-        layers: model.layers.map { layer in
-          Layer(
-            neurons: layer.neurons.map { n in
-              Neuron(
-                weights: n.weights.map { _ in Value(0) }, bias: Value(0),
-                activation: n.activation)
-            })
-        })
-    }
+    let replica = tape.withCurrent { model.copy() }
     let input = [Double](repeating: 0, count: model.inputSize)
     let storage = tape.storage
     func counts() -> Counts {
@@ -133,7 +123,7 @@ private struct RecordedCounts {
           if penalty {
             let penalised =
               l2IncludesBiases
-              ? replica.parameters : replica.layers.flatMap { $0.neurons.flatMap(\.weights) }
+              ? replica.parameters : replica.nonBiasParameters
             total = total + l2Penalty(penalised, coefficient: 1)
           }
           _ = total

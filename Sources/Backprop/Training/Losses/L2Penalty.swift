@@ -29,10 +29,8 @@
 /// - Returns: `λ · Σ p²` over the weights, and the biases when
 ///   `includeBiases` is true.
 /// - Complexity: O(P) time for P parameters; P + 2 nodes.
-public func l2Penalty(_ model: MLP, coefficient: Double, includeBiases: Bool = true) -> Value {
-  if includeBiases { return l2Penalty(model.parameters, coefficient: coefficient) }
-  let weights = model.layers.flatMap { layer in layer.neurons.flatMap(\.weights) }
-  return l2Penalty(weights, coefficient: coefficient)
+public func l2Penalty(_ model: some Model, coefficient: Double, includeBiases: Bool = true) -> Value {
+  l2Penalty(includeBiases ? model.parameters : model.nonBiasParameters, coefficient: coefficient)
 }
 
 /// The L2 penalty of any parameters, `λ · Σ p²`.
