@@ -57,7 +57,7 @@ public struct Shape: Sendable, Hashable, Codable, CustomStringConvertible {
 }
 
 /// An image of values: a ``Shape`` and one value per pixel and channel, in
-/// CHW order, what ``Conv2D``, ``MaxPool2D`` and the other layers of a
+/// CHW order, what `Conv2D`, `MaxPool2D` and the other layers of a
 /// ``Sequential`` pass on.
 ///
 ///     let pixels = (0..<64).map { Double($0) / 64 }

@@ -70,6 +70,29 @@ public struct Layer: Model {
   /// Values from earlier computations; `[Double]` inputs work too.
   ///
   ///     let x: Layer.Input = [Value(0.5), Value(-1.0)]
+  /// Creates a layer with weights drawn from a ``SeededGenerator`` seeded
+  /// with `seed`.
+  ///
+  ///     let layer = Layer(inputSize: 576, outputSize: 120, activation: .relu,
+  ///                       initialization: .he, seed: 3)
+  ///
+  /// - Parameters:
+  ///   - inputSize: The number of inputs.
+  ///   - outputSize: The number of neurons.
+  ///   - activation: The activation; linear by default.
+  ///   - initialization: How weights are drawn; uniform(−1, 1) by default.
+  ///   - bias: Every neuron's initial bias; 0 by default.
+  ///   - seed: The seed of the weights; 0 by default.
+  public init(
+    inputSize: Int, outputSize: Int, activation: Activation = .linear,
+    initialization: WeightInitialization = .micrograd, bias: Double = 0, seed: UInt64 = 0
+  ) {
+    var generator = SeededGenerator(seed: seed)
+    self.init(
+      inputSize: inputSize, outputSize: outputSize, activation: activation,
+      initialization: initialization, bias: bias, using: &generator)
+  }
+
   public typealias Input = [Value]
   /// What the module returns.
   ///

@@ -31,7 +31,7 @@ public struct ShapeError: Error, Equatable, CustomStringConvertible {
 /// A layer a ``Sequential`` can hold: a function from an image to an
 /// image, with the shape it gives, its parameters and a copy.
 ///
-/// ``Conv2D``, ``MaxPool2D``, ``AveragePool2D``, ``Flatten``, a dense
+/// `Conv2D`, `MaxPool2D`, `AveragePool2D`, ``Flatten``, a dense
 /// ``Layer`` and every ``Activation`` conform.
 public protocol SequentialLayer {
   /// The shape of the output for an input of shape `input`.
