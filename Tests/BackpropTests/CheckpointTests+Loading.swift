@@ -123,7 +123,7 @@ extension CheckpointTests {
     #expect(error?.description.contains(path) == true)
   }
 
-  @Test("a file of another format version throws unsupportedVersion", arguments: [0, 3, 99])
+  @Test("a file of another format version throws unsupportedVersion", arguments: [0, 4, 99])
   func wrongVersionThrows(version: Int) throws {
     let dir = try ScratchDirectory()
     defer { dir.remove() }

@@ -326,8 +326,8 @@ struct CheckpointTests {
       CheckpointError.unreadable(path: "a.json", reason: "no such file").description
         == "cannot read checkpoint a.json: no such file")
     #expect(
-      CheckpointError.unsupportedVersion(path: "a.json", found: 3).description
-        == "checkpoint a.json has format version 3; this version of Backprop reads versions 1 to 2")
+      CheckpointError.unsupportedVersion(path: "a.json", found: 4).description
+        == "checkpoint a.json has format version 4; this version of Backprop reads versions 1 to 3")
     #expect(
       CheckpointError.nonFiniteParameter(index: 4, value: .infinity).description
         .hasPrefix("parameter 4 is inf"))

@@ -52,24 +52,39 @@ import Foundation
 /// target names, still load (``formatVersion`` then says 1, and saving such
 /// a checkpoint writes version 1 again).
 public struct Checkpoint: Sendable, Equatable, Codable {
-  /// The format version this library writes and reads.
+  /// The format version this library writes an ``MLP``'s checkpoint in
+  /// (readable by every earlier version of Backprop that reads version 2).
   ///
   ///     print(Checkpoint.currentFormatVersion)
   ///     // Prints "2"
   public static let currentFormatVersion = 2
 
-  /// The format versions this library reads: 1 (no names) and 2.
-  public static let readableFormatVersions = 1...currentFormatVersion
+  /// The format version of a checkpoint of any other model: a
+  /// ``Sequential`` (its layers' kinds and settings) or a model of your own
+  /// (its parameter groups); see ``architecture``.
+  public static let modelFormatVersion = 3
 
-  /// The format version of the checkpoint: ``currentFormatVersion`` for one
-  /// made in memory, the file's for one loaded (1 or 2).
+  /// The format versions this library reads: 1 (no names), 2 and 3.
+  public static let readableFormatVersions = 1...modelFormatVersion
+
+  /// The format version of the checkpoint: ``currentFormatVersion`` for an
+  /// MLP's made in memory, ``modelFormatVersion`` for another model's, the
+  /// file's for one loaded (1, 2 or 3).
   public let formatVersion: Int
   /// The number of inputs of the model.
   public let inputSize: Int
-  /// The width of each layer, input side first; the last is the output size.
+  /// The width of each layer, input side first; the last is the output
+  /// size. For a checkpoint of another model (``architecture`` not nil),
+  /// the output size alone.
   public let layerSizes: [Int]
-  /// The activation of each layer, input side first.
+  /// The activation of each layer, input side first; empty for a
+  /// checkpoint of another model (``architecture`` not nil).
   public let activations: [Activation]
+  /// The architecture of a model that is not an MLP (format version 3): a
+  /// ``Sequential``'s layers or a model of your own's parameter groups;
+  /// `nil` for an MLP, described by ``inputSize``, ``layerSizes`` and
+  /// ``activations``.
+  public let architecture: ModelArchitecture?
   /// Every parameter, in ``Module/parameters`` order: layer by layer, neuron
   /// by neuron, each neuron's weights in input order and then its bias.
   public let parameters: [Double]
@@ -199,9 +214,11 @@ public struct Checkpoint: Sendable, Equatable, Codable {
     checkedInputSize inputSize: Int, layerSizes: [Int], activations: [Activation],
     parameters: [Double], optimizer: OptimizerState?, metadata: [String: String],
     standardization: Standardizer?, featureNames: [String]?, classNames: [String]?,
-    targetName: String?, formatVersion: Int = Checkpoint.currentFormatVersion
+    targetName: String?, architecture: ModelArchitecture? = nil,
+    formatVersion: Int = Checkpoint.currentFormatVersion
   ) throws(CheckpointError) {
     self.formatVersion = formatVersion
+    self.architecture = architecture
     self.featureNames = featureNames
     self.classNames = classNames
     self.targetName = targetName
@@ -228,6 +245,11 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   /// - Throws: ``CheckpointError/invalidContents(reason:)`` if the
   ///   parameters cannot be set (a valid checkpoint never throws).
   public func makeModel() throws -> MLP {
+    if let architecture {
+      throw CheckpointError.architectureMismatch(
+        reason: "the checkpoint holds \(architecture), not an MLP (build it with "
+          + "makeSequential(), or apply it to your model with apply(toModel:))")
+    }
     // The drawn weights are overwritten: building through the public
     // initialiser guarantees the parameter order is `MLP.parameters`' own.
     var generator = SeededGenerator(seed: 0)
@@ -253,6 +275,10 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   ///   first difference, when the architectures differ; the model is then
   ///   left untouched.
   public func apply(to model: MLP) throws {
+    if let architecture {
+      throw CheckpointError.architectureMismatch(
+        reason: "the model is an MLP, the checkpoint holds \(architecture)")
+    }
     guard model.inputSize == inputSize else {
       throw CheckpointError.architectureMismatch(
         reason: "the model takes \(model.inputSize) inputs, the checkpoint \(inputSize)")
@@ -279,8 +305,8 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   // MARK: Codable
 
   private enum CodingKeys: String, CodingKey, CaseIterable {
-    case formatVersion, inputSize, layerSizes, activations, parameters, optimizer, metadata
-    case standardization, featureNames, classNames, targetName, checksum
+    case formatVersion, inputSize, layerSizes, activations, architecture, parameters, optimizer
+    case metadata, standardization, featureNames, classNames, targetName, checksum
 
     static var allNames: String { allCases.map(\.stringValue).joined(separator: ", ") }
   }
@@ -323,12 +349,25 @@ public struct Checkpoint: Sendable, Equatable, Codable {
           debugDescription: "\"\(named.stringValue)\" needs format version 2, but the file "
             + "says version \(version)"))
     }
+    try Self.checkKeys(keys, version: version, decoder: decoder)
     let checksum = try container.decodeIfPresent(String.self, forKey: .checksum)
+    let architecture =
+      version >= 3 ? try container.decode(ModelArchitecture.self, forKey: .architecture) : nil
     do {
+      let inputSize: Int
+      let layerSizes: [Int]
+      let activations: [Activation]
+      if let architecture {
+        inputSize = architecture.inputSize
+        layerSizes = [(try? architecture.outputSize()) ?? 0]
+        activations = []
+      } else {
+        inputSize = try container.decode(Int.self, forKey: .inputSize)
+        layerSizes = try container.decode([Int].self, forKey: .layerSizes)
+        activations = try container.decode([Activation].self, forKey: .activations)
+      }
       try self.init(
-        checkedInputSize: container.decode(Int.self, forKey: .inputSize),
-        layerSizes: container.decode([Int].self, forKey: .layerSizes),
-        activations: container.decode([Activation].self, forKey: .activations),
+        checkedInputSize: inputSize, layerSizes: layerSizes, activations: activations,
         parameters: container.decode([Double].self, forKey: .parameters),
         optimizer: container.decodeIfPresent(OptimizerState.self, forKey: .optimizer),
         metadata: container.decodeIfPresent([String: String].self, forKey: .metadata) ?? [:],
@@ -336,7 +375,7 @@ public struct Checkpoint: Sendable, Equatable, Codable {
         featureNames: container.decodeIfPresent([String].self, forKey: .featureNames),
         classNames: container.decodeIfPresent([String].self, forKey: .classNames),
         targetName: container.decodeIfPresent(String.self, forKey: .targetName),
-        formatVersion: version)
+        architecture: architecture, formatVersion: version)
       if let checksum { try verifyChecksum(checksum) }
     } catch let error as CheckpointError {
       throw DecodingError.dataCorrupted(
@@ -370,9 +409,13 @@ public struct Checkpoint: Sendable, Equatable, Codable {
   public func encode(to encoder: any Encoder) throws {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(formatVersion, forKey: .formatVersion)
-    try container.encode(inputSize, forKey: .inputSize)
-    try container.encode(layerSizes, forKey: .layerSizes)
-    try container.encode(activations, forKey: .activations)
+    if let architecture {
+      try container.encode(architecture, forKey: .architecture)
+    } else {
+      try container.encode(inputSize, forKey: .inputSize)
+      try container.encode(layerSizes, forKey: .layerSizes)
+      try container.encode(activations, forKey: .activations)
+    }
     try container.encode(parameters, forKey: .parameters)
     try container.encodeIfPresent(optimizer, forKey: .optimizer)
     try container.encode(metadata, forKey: .metadata)

@@ -56,6 +56,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
   /// the parameters (``Module/parameterValues``) and rebuild the model with
   /// the function, or train with a built-in activation.
   case customActivation(layer: Int, name: String)
+  /// Layer `layer` of a ``Sequential`` is a layer of your own, `name`,
+  /// whose kind and settings a checkpoint cannot describe
+  /// (``SequentialLayer/architecture`` is nil). Save the model's parameters
+  /// with ``Checkpoint/init(parametersOf:optimizer:metadata:)`` and restore
+  /// them with ``Checkpoint/apply(toModel:)``.
+  case unsavableLayer(layer: Int, name: String)
 
   /// What went wrong and where.
   public var description: String {
@@ -86,6 +92,10 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
       "\(what) \(index) is \(value), not a finite number"
     case .invalidContents(let reason):
       "invalid checkpoint: \(reason)"
+    case .unsavableLayer(let layer, let name):
+      "cannot store layer \(layer), \(name), in a checkpoint: it is a layer of your own, whose "
+        + "settings a checkpoint cannot describe (save the parameters with "
+        + "Checkpoint(parametersOf:) and restore them with apply(toModel:))"
     case .customActivation(let layer, let name):
       "cannot store layer \(layer)'s custom activation '\(name)' in a checkpoint: a function "
         + "is code, not data (save parameterValues and rebuild the model with the function, "

@@ -14,6 +14,73 @@ extension Checkpoint {
           + "\(Self.readableFormatVersions.map(String.init).joined(separator: ", "))")
     }
     try validateNames()
+    if let architecture {
+      try validate(architecture)
+    } else {
+      try validateMLP()
+    }
+    if let i = parameters.firstIndex(where: { !$0.isFinite }) {
+      throw .nonFiniteParameter(index: i, value: parameters[i])
+    }
+    if let optimizer { try validate(optimizer) }
+    if let standardization {
+      do {
+        try Standardizer.validate(
+          mean: standardization.mean, standardDeviation: standardization.standardDeviation)
+      } catch {
+        throw CheckpointError(invalidScaling: error)
+      }
+      guard standardization.mean.count == inputSize else {
+        throw .invalidContents(
+          reason: "the scaling has \(standardization.mean.count) features but the model "
+            + "takes \(inputSize) inputs")
+      }
+    }
+  }
+
+  /// Checks a Sequential's or a model of one's own's architecture against
+  /// the sizes and the parameters.
+  private func validate(_ architecture: ModelArchitecture) throws(CheckpointError) {
+    guard formatVersion >= 3 else {
+      throw .invalidContents(
+        reason: "format version \(formatVersion) has no architecture; it needs version 3")
+    }
+    let outputs: Int
+    switch architecture {
+    case .sequential(_, let layers):
+      if let k = layers.indices.first(where: { layers[$0].problem != nil }) {
+        throw .invalidContents(reason: "layer \(k): \(layers[k].problem ?? "")")
+      }
+      do {
+        outputs = try architecture.outputSize()
+      } catch {
+        throw .invalidContents(reason: "the layers do not fit together: \(error)")
+      }
+    case .parameterGroups(let inputs, let o, let groups):
+      guard inputs >= 1, o >= 1 else {
+        throw .invalidContents(reason: "the model maps \(inputs) inputs to \(o) outputs; both must be ≥ 1")
+      }
+      if let k = groups.indices.first(where: { groups[$0].count < 0 || groups[$0].name.isEmpty }) {
+        throw .invalidContents(
+          reason: "parameter group \(k) ('\(groups[k].name)', \(groups[k].count)) needs a name "
+            + "and a size ≥ 0")
+      }
+      outputs = o
+    }
+    guard inputSize == architecture.inputSize, layerSizes == [outputs], activations.isEmpty else {
+      throw .invalidContents(
+        reason: "the sizes (\(inputSize) inputs, layers \(layerSizes)) do not match the "
+          + "architecture \(architecture)")
+    }
+    guard parameters.count == architecture.parameterCount else {
+      throw .invalidContents(
+        reason: "there are \(parameters.count) parameters but the architecture "
+          + "\(architecture) has \(architecture.parameterCount)")
+    }
+  }
+
+  /// Checks an MLP's sizes and activations against the parameters.
+  private func validateMLP() throws(CheckpointError) {
     guard inputSize >= 1 else {
       throw .invalidContents(reason: "the input size is \(inputSize); it must be ≥ 1")
     }
@@ -46,23 +113,6 @@ extension Checkpoint {
       throw .invalidContents(
         reason: "there are \(parameters.count) parameters but the architecture "
           + "\(architectureDescription) has \(expected)")
-    }
-    if let i = parameters.firstIndex(where: { !$0.isFinite }) {
-      throw .nonFiniteParameter(index: i, value: parameters[i])
-    }
-    if let optimizer { try validate(optimizer) }
-    if let standardization {
-      do {
-        try Standardizer.validate(
-          mean: standardization.mean, standardDeviation: standardization.standardDeviation)
-      } catch {
-        throw CheckpointError(invalidScaling: error)
-      }
-      guard standardization.mean.count == inputSize else {
-        throw .invalidContents(
-          reason: "the scaling has \(standardization.mean.count) features but the model "
-            + "takes \(inputSize) inputs")
-      }
     }
   }
 
@@ -181,6 +231,12 @@ extension Checkpoint {
     digest.add(inputSize)
     digest.add(layerSizes.count)
     for size in layerSizes { digest.add(size) }
+    if let architecture {
+      // Every setting is in the descriptions, numbers in Swift's shortest
+      // round-trip form.
+      digest.add("architecture")
+      digest.add(architecture.description)
+    }
     digest.add(activations.count)
     for activation in activations {
       switch activation {

@@ -45,6 +45,10 @@ public protocol SequentialLayer {
   var parameterGroups: [ParameterGroup] { get }
   /// The same layer with its parameters as new leaves on the current tape.
   func copy() -> Self
+  /// The layer's kind and settings, for a checkpoint; `nil` (the default)
+  /// for a layer of your own, which a checkpoint then stores by its
+  /// parameters only.
+  var architecture: LayerArchitecture? { get }
 }
 
 extension Layer: SequentialLayer {
