@@ -198,7 +198,8 @@ enum CSVTable {
     let first = s.fields
     let firstLine = s.recordLine
     let width = first.count
-    try requireImageShape(imageShape, columns: width, hasTarget: false, file: s.file, line: firstLine)
+    try requireImageShape(
+      imageShape, columns: width, hasTarget: false, file: s.file, line: firstLine)
     let header = hasHeader ?? first.contains(where: s.isName)
     let names = header ? first.map(s.value) : nil
     let against = header ? "the header" : "the first row"

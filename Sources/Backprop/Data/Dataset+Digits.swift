@@ -1,7 +1,7 @@
 // The 8×8 handwritten digits as a built-in data set: 1,797 images of 64 grey
 // levels and their digits, parsed once from the text compiled in.
 
-import DigitsFixtures
+internal import DigitsFixtures
 
 extension Dataset {
   /// The 8×8 handwritten digits: 1,797 images of 64 pixels and the digit

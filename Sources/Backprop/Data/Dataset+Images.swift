@@ -47,8 +47,9 @@ extension Dataset {
         requirement: "must be at least 1 (how many times each pixel is repeated across and down)")
     }
     guard featureCount == shape.count else {
+      let product = "\(shape.channels)·\(shape.height)·\(shape.width)"
       throw TrainingError.sizeMismatch(
-        what: "features per row for an image of shape \(shape) (\(shape.channels)·\(shape.height)·\(shape.width))",
+        what: "features per row for an image of shape \(shape) (\(product))",
         expected: shape.count, actual: featureCount)
     }
     let (square, overflow) = factor.multipliedReportingOverflow(by: factor)
@@ -65,7 +66,9 @@ extension Dataset {
 
   /// One row enlarged: each line of pixels is widened once (every pixel
   /// repeated `factor` times), then appended `factor` times.
-  private static func upscale(_ row: [Double], _ shape: Shape, by factor: Int, size: Int) -> [Double] {
+  private static func upscale(
+    _ row: [Double], _ shape: Shape, by factor: Int, size: Int
+  ) -> [Double] {
     var result: [Double] = []
     result.reserveCapacity(size)
     var line: [Double] = []
