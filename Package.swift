@@ -15,7 +15,7 @@ let package = Package(
   targets: [
     .target(
       name: "Backprop",
-      dependencies: ["CThreadPointer"],
+      dependencies: ["CThreadPointer", "DigitsFixtures"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
     // The current thread's identity in one instruction, for the check that a
     // tape is used on its own thread (C: Swift cannot read the thread pointer).
@@ -26,9 +26,12 @@ let package = Package(
       name: "MicrogradFixtures",
       swiftSettings: [.swiftLanguageMode(.v6)]),
     // The 8×8 handwritten digits (1,797 images), the CSV text compiled in and
-    // parsed at first use, for `backprop bench mlp` and the tests. Not a product.
+    // parsed at first use: the library's `Dataset.digits()`, `backprop bench
+    // mlp` and the tests. A regular target the library depends on (so it is
+    // built for every package that uses Backprop), not a product.
     .target(
       name: "DigitsFixtures",
+      exclude: ["README.md"],
       swiftSettings: [.swiftLanguageMode(.v6)]),
     .executableTarget(
       name: "BackpropCLI",

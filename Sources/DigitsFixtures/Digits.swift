@@ -1,5 +1,5 @@
-// The 8×8 handwritten digits as Swift data, for `backprop bench mlp` and the
-// tests, parsed from the CSV text compiled in.
+// The 8×8 handwritten digits as Swift data, for the library's
+// `Dataset.digits()`, `backprop bench mlp` and the tests (provenance: README.md).
 
 // The text of ../shared/fixtures/digits/digits.csv is compiled in
 // (DigitsCSV.swift), so nothing outside the package is read at run time, and

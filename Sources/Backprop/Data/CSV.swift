@@ -224,17 +224,29 @@ extension Dataset {
     _ text: String, file: String = "<string>", target: TargetColumn, hasHeader: Bool? = nil,
     separator: Character = ",", task: TargetTask = .automatic
   ) throws -> Dataset {
+    try parseCSVText(
+      text, file: file, target: target, hasHeader: hasHeader, separator: separator, task: task,
+      imageShape: nil)
+  }
+
+  /// The text checked and read as a data set, its first row checked
+  /// against `imageShape` when one is given.
+  static func parseCSVText(
+    _ text: String, file: String, target: TargetColumn, hasHeader: Bool?,
+    separator: Character, task: TargetTask, imageShape: Shape?
+  ) throws -> Dataset {
     requireSeparator(separator)
     var text = text
     return try text.withUTF8 { bytes in
       var check = CSVTextCheck(file: file)
       _ = try check.check(UnsafeRawBufferPointer(bytes), atEnd: true)
       let scanner = CSVScanner(memory: bytes, file: file, separator: separator)
-      return try CSVTable.dataset(scanner, target: target, hasHeader: hasHeader, task: task)
+      return try CSVTable.dataset(
+        scanner, target: target, hasHeader: hasHeader, task: task, imageShape: imageShape)
     }
   }
 
-  private static func requireSeparator(_ separator: Character) {
+  static func requireSeparator(_ separator: Character) {
     require(
       separator != "\"" && separator != "\n" && separator != "\r\n" && separator != "\r",
       "Backprop: a CSV separator cannot be a quote or a line break")

@@ -11,16 +11,19 @@ private struct ReadAgain: Error {
 }
 
 enum CSVTable {
-  /// The data set in the scanner's records.
+  /// The data set in the scanner's records; with an `imageShape`, the
+  /// first row must have `imageShape.count` feature columns.
   static func dataset(
-    _ scanner: CSVScanner, target: TargetColumn, hasHeader: Bool?, task: TargetTask
+    _ scanner: CSVScanner, target: TargetColumn, hasHeader: Bool?, task: TargetTask,
+    imageShape: Shape? = nil
   ) throws -> Dataset {
     var header = hasHeader
     var namesAfterNumbers = false
     while true {
       do {
         return try pass(
-          scanner, target: target, hasHeader: header, names: namesAfterNumbers, task: task)
+          scanner, target: target, hasHeader: header, names: namesAfterNumbers, task: task,
+          imageShape: imageShape)
       } catch let again as ReadAgain {
         header = again.header
         namesAfterNumbers = true
@@ -31,7 +34,8 @@ enum CSVTable {
 
   /// One pass; `names` says the target column holds names somewhere.
   private static func pass(
-    _ s: CSVScanner, target: TargetColumn, hasHeader: Bool?, names: Bool, task: TargetTask
+    _ s: CSVScanner, target: TargetColumn, hasHeader: Bool?, names: Bool, task: TargetTask,
+    imageShape: Shape?
   ) throws -> Dataset {
     let file = s.file
     guard try s.next() else {
@@ -93,6 +97,7 @@ enum CSVTable {
         file: file, line: firstLine, column: 0, value: s.value(first[0]),
         reason: "no feature columns: the target is the only column")
     }
+    try requireImageShape(imageShape, columns: width, hasTarget: true, file: file, line: firstLine)
     let columnNames = header ? first.map(s.value) : nil
     let against = header ? "the header" : "the first row"
 
@@ -182,9 +187,10 @@ enum CSVTable {
       unchecked: features, typed.targets, typed.classNames, targetTyping: typed.typing)
   }
 
-  /// Every field as a number, for files with no target column.
+  /// Every field as a number, for files with no target column; with an
+  /// `imageShape`, the first row must have `imageShape.count` columns.
   static func features(
-    _ s: CSVScanner, hasHeader: Bool?
+    _ s: CSVScanner, hasHeader: Bool?, imageShape: Shape? = nil
   ) throws -> (features: [[Double]], columnNames: [String]?) {
     guard try s.next() else {
       throw CSVError(file: s.file, line: 0, column: 0, value: "", reason: "the file is empty")
@@ -192,6 +198,8 @@ enum CSVTable {
     let first = s.fields
     let firstLine = s.recordLine
     let width = first.count
+    try requireImageShape(
+      imageShape, columns: width, hasTarget: false, file: s.file, line: firstLine)
     let header = hasHeader ?? first.contains(where: s.isName)
     let names = header ? first.map(s.value) : nil
     let against = header ? "the header" : "the first row"
@@ -213,6 +221,22 @@ enum CSVTable {
         reason: "no data rows (only the header, on line \(firstLine))")
     }
     return (rows, names)
+  }
+
+  /// Checks that a first row of `columns` fields (one of them the target
+  /// when `hasTarget`) holds one image of `shape`, if a shape is declared.
+  static func requireImageShape(
+    _ shape: Shape?, columns: Int, hasTarget: Bool, file: String, line: Int
+  ) throws {
+    guard let shape else { return }
+    let features = hasTarget ? columns - 1 : columns
+    guard features != shape.count else { return }
+    let found = features == 1 ? "1 feature column" : "\(features) feature columns"
+    let counted = hasTarget ? " (\(columns) columns less the target)" : ""
+    throw CSVError(
+      file: file, line: line, column: 0, value: "",
+      reason: "\(found)\(counted), but an image of shape \(shape) needs "
+        + "\(shape.channels)·\(shape.height)·\(shape.width) = \(shape.count)")
   }
 
   /// `column 2, "y"`: counted from 1, with the header's name if any.
