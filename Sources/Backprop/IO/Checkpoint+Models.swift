@@ -11,7 +11,7 @@ extension Checkpoint {
   ///     try Checkpoint(model: net, optimizer: optimizer.state).save(to: "net.json")
   ///     let restored = try Checkpoint.load(from: "net.json").makeSequential()
   ///
-  /// - Parameters: As ``init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)``.
+  /// - Parameters: As ``init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)-(MLP,_,_,_,_,_,_)``.
   /// - Throws: ``CheckpointError/unsavableLayer(layer:name:)`` for a layer
   ///   of your own (save it with ``init(parametersOf:optimizer:metadata:)``),
   ///   ``CheckpointError/customActivation(layer:name:)`` for a custom

@@ -217,7 +217,7 @@ extension Checkpoint {
 extension MLP {
   /// Saves the model, and optionally its optimiser's state, metadata,
   /// scaling and column names, to a checkpoint file: shorthand for
-  /// ``Checkpoint/init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)``
+  /// ``Checkpoint/init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)-(MLP,_,_,_,_,_,_)``
   /// then ``Checkpoint/save(to:replacingReadOnly:)``.
   ///
   ///     let scaler = Standardizer(fitting: train)
@@ -244,7 +244,7 @@ extension MLP {
   /// - Throws: ``CheckpointError/nonFiniteParameter(index:value:)`` when a
   ///   parameter is NaN or ±inf (nothing is written), the errors of
   ///   ``Checkpoint/save(to:replacingReadOnly:)`` and of
-  ///   ``Checkpoint/init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)``.
+  ///   ``Checkpoint/init(model:optimizer:metadata:scaling:featureNames:classNames:targetName:)-(MLP,_,_,_,_,_,_)``.
   ///   A previous file at `path` is left intact on every failure.
   @discardableResult
   public func save(

@@ -10,20 +10,23 @@
 ///     let weightsOnly = l2Penalty(model, coefficient: 1e-4, includeBiases: false)  // seed 004
 ///
 /// With `includeBiases: true` (the default) every entry of
-/// ``MLP/parameters`` is penalised, as micrograd's demo does
+/// ``Module/parameters`` is penalised, as micrograd's demo does
 /// (`reg_loss = alpha * sum((p*p for p in model.parameters()))`). With
-/// `includeBiases: false` only the weights are, as in seed 004, whose
-/// regulariser leaves the intercepts out ("Intercept do not have
-/// regularizer"). Either way the parameters are taken in ``MLP/parameters``
-/// order and the penalty is recorded as `λ * Value.sum(params.map { $0 * $0 })`,
-/// so the sum runs left to right as micrograd's does.
+/// `includeBiases: false` only the parameters whose role is not
+/// ``ParameterRole/bias`` are (``Model/nonBiasParameters``; for an MLP its
+/// weights), as in seed 004, whose regulariser leaves the intercepts out
+/// ("Intercept do not have regularizer"). Either way the parameters are
+/// taken in ``Module/parameters`` order and the penalty is recorded as
+/// `λ * Value.sum(params.map { $0 * $0 })`, so the sum runs left to right
+/// as micrograd's does.
 ///
 /// The derivative is `∂/∂p = 2λ · p` for each penalised parameter and 0 for
 /// the others. Seed 004's averaged gradient adds `λ · Θ`, which is the
 /// derivative of `(λ/2)‖Θ‖²`: pass `coefficient: λ / 2` to reproduce it.
 ///
 /// - Parameters:
-///   - model: The network whose parameters are penalised.
+///   - model: The model whose parameters are penalised: an ``MLP``, a
+///     ``Sequential`` or any ``Model``.
 ///   - coefficient: λ, usually small and ≥ 0 (micrograd's demo uses 1e-4).
 ///   - includeBiases: Whether the biases are penalised too; `true` by default.
 /// - Returns: `λ · Σ p²` over the weights, and the biases when
