@@ -149,6 +149,10 @@ struct PoolingTests {
       i.backward()
       #expect(i.data == .infinity)
       #expect(infinite.map(\.grad) == [0, 1, 0])
+      // Through a NaN upstream the losers get 0, as PyTorch scatters it.
+      let pair = [Value(1.0), Value(2.0)]
+      Value.maximum(of: pair).backward(gradient: .nan)
+      #expect(pair[0].grad == 0 && pair[1].grad.isNaN)
       let one = Value(2.0)
       let m = Value.maximum(of: [one])
       m.backward(gradient: 4)
