@@ -53,6 +53,25 @@ struct ConvNetTests {
         + "→ 3×3×3 → flatten → 27×1×1 → dense 27 → 4 → 4×1×1)")
   }
 
+  @Test("the examples of Sequential's doc comments")
+  func sequentialDocExamples() throws {
+    var rng = SeededGenerator(seed: 0)
+    let net = Sequential(
+      inputShape: Shape(channels: 1, height: 8, width: 8),
+      [
+        Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: 3, using: &rng), Activation.relu,
+        MaxPool2D(2), Flatten(),
+        Layer(inputSize: 36, outputSize: 10, initialization: .he, using: &rng),
+      ])
+    #expect(
+      "\(net)"
+        == "Sequential(1×8×8 → conv 1 → 4 3×3 → 4×6×6 → relu → 4×6×6 → max-pool 2×2 → 4×3×3 "
+        + "→ flatten → 36×1×1 → dense 36 → 10 → 10×1×1)")
+    let shapes = try Sequential.outputShapes(
+      inputShape: Shape(channels: 1, height: 32, width: 32), layers: [MaxPool2D(2)])
+    #expect(shapes == [Shape(channels: 1, height: 16, width: 16)])
+  }
+
   @Test("gradients of the inputs and every parameter against central differences")
   func centralDifferences() {
     let net = Self.seededNet(seed: 2)
