@@ -170,6 +170,67 @@ struct ConvNetTests {
     }
   }
 
+  // MARK: Training
+
+  /// 1×6×6 images of a horizontal (class 0) or vertical (class 1) bar of
+  /// length 3 at a random place, on noise.
+  static func bars(count: Int, seed: UInt64) throws -> Dataset {
+    var rng = SeededGenerator(seed: seed)
+    var features: [[Double]] = []
+    var labels: [Double] = []
+    for k in 0..<count {
+      var image = (0..<36).map { _ in rng.nextUniform(in: 0, 0.3) }
+      let along = Int(rng.next() % 4)
+      let across = Int(rng.next() % 6)
+      for t in 0..<3 {
+        let (y, x) = k % 2 == 0 ? (across, along + t) : (along + t, across)
+        image[y * 6 + x] = 1
+      }
+      features.append(image)
+      labels.append(Double(k % 2))
+    }
+    return try Dataset(features: features, labels: labels)
+  }
+
+  static func barNet(seed: UInt64) -> Sequential {
+    var rng = SeededGenerator(seed: seed)
+    return Sequential(
+      inputShape: Shape(channels: 1, height: 6, width: 6),
+      [
+        Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: 3, padding: 1, using: &rng),
+        Activation.relu, MaxPool2D(2), Flatten(),
+        Layer(inputSize: 36, outputSize: 2, initialization: .he, using: &rng),
+      ])
+  }
+
+  @Test("a conv net trains with train(…): mini-batches, shards on 2 threads, full-batch replay")
+  func trains() throws {
+    let data = try Self.bars(count: 32, seed: 8)
+    func run(_ options: TrainingOptions) throws -> [EpochReport] {
+      try Tape().withCurrent {
+        let net = Self.barNet(seed: 9)
+        var adam = try Adam(parameters: net.parameters, learningRate: 0.02)
+        return try train(
+          net, on: data, loss: .softmaxCrossEntropy, optimizer: &adam, options: options)
+      }
+    }
+    let batches = try run(TrainingOptions(epochs: 20, batchSize: 8, seed: 10))
+    let first = try #require(batches.first).loss
+    let last = try #require(batches.last)
+    #expect(last.loss < first / 4, "loss \(first) → \(last.loss)")
+    #expect((last.accuracy ?? 0) >= 0.95)
+    // Shards are copies on tapes of their own: 1 or 2 threads, bit for bit.
+    let one = try run(TrainingOptions(epochs: 3, batchSize: 8, seed: 10, shards: 2, threads: 1))
+    let two = try run(TrainingOptions(epochs: 3, batchSize: 8, seed: 10, shards: 2, threads: 2))
+    #expect(one.map(\.loss.bitPattern) == two.map(\.loss.bitPattern))
+    // Full batch: replaying the recorded graph (max-pool winners moving as
+    // the weights do) gives what recording it at every step gives.
+    let replayed = try run(TrainingOptions(epochs: 15, replaysFullBatch: true))
+    let recorded = try run(TrainingOptions(epochs: 15, replaysFullBatch: false))
+    #expect(replayed.map(\.loss.bitPattern) == recorded.map(\.loss.bitPattern))
+    #expect((replayed.last?.loss ?? .infinity) < (replayed.first?.loss ?? 0))
+  }
+
   /// The position of the first maximum in each 2×2 window of a 2×6×6
   /// image's values.
   static func winners(_ data: [Double]) -> [Int] {

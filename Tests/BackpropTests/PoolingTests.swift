@@ -36,7 +36,8 @@ struct PoolingTests {
     } catch {
       #expect(error.layer == "max-pool 2×2")
       #expect(
-        "\(error)" == "max-pool 2×2 needs an input of at least 2×2, not the 1×4 of an input of shape 3×1×4")
+        "\(error)"
+          == "max-pool 2×2 needs an input of at least 2×2, not the 1×4 of an input of shape 3×1×4")
     }
     do {
       _ = try AveragePool2D(3, stride: 1).outputShape(for: input)
@@ -69,7 +70,9 @@ struct PoolingTests {
   func centralDifferences(size: Int, stride: Int?) {
     let input = Shape(channels: 2, height: 5, width: 6)
     let point = seededNumbers(input.count, seed: 5)  // distinct: no ties
-    for pool in [MaxPool2D(size, stride: stride) as any SequentialLayer, AveragePool2D(size, stride: stride)] {
+    for pool in [
+      MaxPool2D(size, stride: stride) as any SequentialLayer, AveragePool2D(size, stride: stride),
+    ] {
       let out = (try? pool.outputShape(for: input))?.count ?? 0
       let weights = seededNumbers(out, seed: 6)
       let report = checkGradient(
@@ -84,7 +87,8 @@ struct PoolingTests {
   @Test("average pooling: the mean of each window, each input's derivative 1/k² per window")
   func averageValues() {
     Tape().withCurrent {
-      let x = Image(shape: Shape(channels: 1, height: 3, width: 3), pixels: (1...9).map(Double.init))
+      let x = Image(
+        shape: Shape(channels: 1, height: 3, width: 3), pixels: (1...9).map(Double.init))
       let y = AveragePool2D(2, stride: 1)(x)
       #expect(y.values.map(\.data) == [3, 4, 6, 7])
       Value.sum(y.values).backward(gradient: 2)
