@@ -1,5 +1,5 @@
 // The op database's n-ary ops: sums, dot products (with values and with
-// constants), log-sum-exp, and softmax (a composite) weighted into a scalar.
+// constants), log-sum-exp, the maximum, and softmax (a composite) weighted into a scalar.
 
 import Foundation
 
@@ -21,6 +21,18 @@ private func softmax(_ x: [Double]) -> [Double] {
   let total = e.reduce(0, +)
   return e.map { $0 / total }
 }
+
+/// Where the maximum of `x` is, as PyTorch's max-pool picks it: the first
+/// NaN, or else the first maximal entry.
+private func firstMaximum(_ x: [Double]) -> Int {
+  if let k = x.firstIndex(where: \.isNaN) { return k }
+  var best = 0
+  for k in x.indices where x[k] > x[best] { best = k }
+  return best
+}
+
+/// 1 at `k`, 0 elsewhere.
+private func oneHot(_ k: Int, count n: Int) -> [Double] { (0..<n).map { $0 == k ? 1 : 0 } }
 
 /// Σ xᵢ yᵢ over the two halves of `x`.
 private func halvesDot(_ x: [Double]) -> Double {
@@ -77,6 +89,20 @@ extension OpDatabase {
       },
       points: sizes.map { gaussianPoint(count: $0, scale: 3, seed: 300 + UInt64($0)) }
         + [[0.3, -1.2, 2], [4, 3.5, -2, 0.1]]),
+    // max xᵢ: ∂/∂xᵢ = 1 for the first maximal xᵢ (the first NaN), 0 for the
+    // rest; the Hessian is 0. Ties are kinks: the whole gradient to the first.
+    OpInfo(
+      name: "Value.maximum(of:)", opCode: .maxOf, arity: .variadic(multipleOf: 1),
+      value: { Value.maximum(of: $0) }, double: { x in x[firstMaximum(x)] },
+      gradient: { x in oneHot(firstMaximum(x), count: x.count) }, hessian: { zeros($0.count) },
+      points: sizes.map { gaussianPoint(count: $0, scale: 2, seed: 600 + UInt64($0)) }
+        + [[-1000, 0.25, 30]],
+      // NaN and an output of −inf are tested in PoolingTests: through a NaN
+      // upstream the losers get 0, not NaN · 0 as the reuse test expects.
+      kinks: [[1, 3, 3, 3], [2, 2], [-0.5, -0.5, -0.5], [0, -0.0], [-.infinity, -1, 2]].map { x in
+        OpInfo.Kink(
+          point: x, gradient: oneHot(firstMaximum(x), count: x.count), hessian: zeros(x.count))
+      }),
     // Σ wᵢpᵢ: ∂/∂xᵢ = pᵢ(wᵢ − w̄) with w̄ = Σ wⱼpⱼ, and
     // ∂²/∂xᵢ∂xⱼ = pᵢ(δᵢⱼ − pⱼ)(wᵢ − w̄) − pᵢpⱼ(wⱼ − w̄).
     OpInfo(

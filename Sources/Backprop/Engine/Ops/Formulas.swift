@@ -61,7 +61,7 @@ extension OpCode {
     // ½(1 + erf(x/√2)) without its cancellation for negative x.
     case .gelu: body { x, _ in x * (0.5 * LibM.erfc(-x * Self.inverseSquareRootOf2)) }
     case .swish: body { x, _ in x * Self.sigmoid(x) }
-    case .leaf, .custom, .sum, .dot, .dotConstant, .logSumExp:
+    case .leaf, .custom, .sum, .dot, .dotConstant, .logSumExp, .maxOf:
       nonScalarFailure(self)
     }
   }
@@ -133,6 +133,38 @@ enum NaryForward {
     var total = 0.0
     for k in 0..<n { total += LibM.exp(data[Int(p[k])] - m) }
     return m + LibM.log(total)
+  }
+
+  /// max xₖ, NaN if any is NaN, −inf for no terms: the value of the
+  /// operand ``firstMaximum(_:count:data:)`` picks.
+  @inlinable
+  static func maximum(
+    _ p: UnsafePointer<UInt32>, count n: Int, data: UnsafePointer<Double>
+  ) -> Double {
+    guard let k = firstMaximum(p, count: n, data: data) else { return -.infinity }
+    return data[Int(p[k])]
+  }
+
+  /// The position of the first NaN, or else of the first maximal operand
+  /// (row-major window order for a max-pool, as PyTorch picks); nil for no
+  /// operands.
+  @inlinable
+  static func firstMaximum(
+    _ p: UnsafePointer<UInt32>, count n: Int, data: UnsafePointer<Double>
+  ) -> Int? {
+    guard n > 0 else { return nil }
+    var best = 0
+    var m = data[Int(p[0])]
+    if m.isNaN { return 0 }
+    for k in 1..<n {
+      let x = data[Int(p[k])]
+      if x.isNaN { return k }
+      if x > m {
+        m = x
+        best = k
+      }
+    }
+    return best
   }
 }
 
@@ -389,6 +421,12 @@ enum ChainRule {
         let count = Double(ties)
         for k in 0..<n where data[Int(p[k])] == y { give(p[k]) { m.quotient(g, byConstant: count) } }
       }
+    case .maxOf:
+      // The whole gradient to the first maximal operand (the first NaN), as
+      // PyTorch's max-pool: 1 for it, 0 for the rest, so nothing of x is
+      // recorded and second derivatives through it are 0.
+      let p = t.operands + Int(a)
+      if let k = NaryForward.firstMaximum(p, count: Int(b), data: data) { give(p[k]) { g } }
     }
   }
 }

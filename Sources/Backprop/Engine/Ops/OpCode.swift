@@ -38,6 +38,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
   case dot  // Σ xᵢ yᵢ, operands interleaved x₀ y₀ x₁ y₁ …
   case dotConstant  // Σ xᵢ cᵢ; operand table: constant offset, then the xᵢ
   case logSumExp  // log Σ exp xᵢ
+  case maxOf  // max xᵢ; the gradient goes to the first maximal xᵢ (the first NaN)
 
   /// Where a node keeps its operands, in the `lhs` and `rhs` columns and the
   /// tape's side tables.
@@ -75,7 +76,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
       .erf, .erfc, .gelu, .swish:
       .unary
     case .custom: .unaryFunction
-    case .sum, .logSumExp: .list
+    case .sum, .logSumExp, .maxOf: .list
     case .dot: .pairs
     case .dotConstant: .constantList
     }
@@ -114,6 +115,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
     case .sum: "sum"
     case .dot, .dotConstant: "dot"
     case .logSumExp: "logSumExp"
+    case .maxOf: "max"
     }
   }
 
@@ -122,7 +124,7 @@ enum OpCode: UInt8, Sendable, CaseIterable {
   /// only one branch, makes a ``Recording`` record again at each replay.
   var derivativeBranchesOnData: Bool {
     switch self {
-    case .power, .maximum, .minimum, .leakyReLU, .elu, .abs, .relu, .logSumExp: true
+    case .power, .maximum, .minimum, .leakyReLU, .elu, .abs, .relu, .logSumExp, .maxOf: true
     case .leaf, .add, .subtract, .multiply, .divide, .addConstant, .multiplyConstant,
       .divideConstant, .constantMinus, .constantDivide, .powerConstant, .negate, .exp, .log, .sqrt,
       .tanh, .sigmoid, .softplus, .step, .sin, .cos, .erf, .erfc, .gelu, .swish, .custom, .sum,

@@ -37,9 +37,9 @@ struct TapeColumns {
     case .binary: return code.forward(data[a], data[b])
     case .unaryFunction: return storage.pointee.functions[b].function(data[a])
     case .list:
-      return code == .sum
-        ? NaryForward.sum(operands + a, count: b, data: data)
-        : NaryForward.logSumExp(operands + a, count: b, data: data)
+      if code == .sum { return NaryForward.sum(operands + a, count: b, data: data) }
+      if code == .maxOf { return NaryForward.maximum(operands + a, count: b, data: data) }
+      return NaryForward.logSumExp(operands + a, count: b, data: data)
     case .pairs: return NaryForward.dot(operands + a, count: b, data: data)
     case .constantList:
       return NaryForward.dot(operands + a + 1, constants + Int(operands[a]), count: b, data: data)

@@ -1,8 +1,8 @@
-// Sums, dot products, log-sum-exp and softmax over arrays of values. A sum, a
-// dot product and a log-sum-exp each record ONE node however many operands
-// they have (the operand indices go to the tape's operand table), so a
-// neuron's weighted sum is one node, and the backward sweep runs a tight loop
-// over it.
+// Sums, dot products, log-sum-exp, maxima and softmax over arrays of values.
+// A sum, a dot product, a log-sum-exp and a maximum each record ONE node
+// however many operands they have (the operand indices go to the tape's
+// operand table), so a neuron's weighted sum is one node, and the backward
+// sweep runs a tight loop over it.
 
 extension Value {
   /// Writes the indices of `values` to `out`, `step` entries apart, and
@@ -170,6 +170,43 @@ extension Value {
     let result = NaryForward.logSumExp(s.operands + start, count: n, data: s.data)
     return s.record(
       .logSumExp, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
+  }
+
+  /// The largest of `values`, recorded as one node, with PyTorch's
+  /// max-pooling conventions.
+  ///
+  ///     let x = [Value(1.0), Value(3.0), Value(3.0)]
+  ///     let m = Value.maximum(of: x)
+  ///     m.backward()
+  ///     print(m.data, x.map(\.grad))
+  ///     // Prints "3.0 [0.0, 1.0, 0.0]"
+  ///
+  /// The whole gradient goes to the first maximal value (a tie is not
+  /// split, unlike ``maximum(_:_:)``); NaN anywhere gives NaN, and the
+  /// gradient goes to the first NaN. Which value wins is decided from the
+  /// data each time the node is computed or differentiated, so a
+  /// ``Recording`` replayed with new data sends the gradient to the new
+  /// winner. The derivative is piecewise constant: second derivatives
+  /// through it are 0.
+  ///
+  /// - Parameter values: The candidates, all of one tape.
+  /// - Returns: `max xᵢ`.
+  /// - Precondition: `values` is not empty.
+  /// - Complexity: O(n) time, one node and n operand entries.
+  @inlinable
+  public static func maximum(of values: [Value]) -> Value {
+    require(
+      !values.isEmpty,
+      "Backprop: Value.maximum(of:) needs at least one value; the maximum of none is undefined")
+    let s = values[0].storage
+    let n = values.count
+    let start = s.reserveOperands(n)
+    guard gather(values, of: s, into: s.operands + start, step: 1) else {
+      operandFailure([values])
+    }
+    let result = NaryForward.maximum(s.operands + start, count: n, data: s.data)
+    return s.record(
+      .maxOf, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
   }
 
   /// The softmax `exp(xᵢ) / Σⱼ exp(xⱼ)`, exact for logits of any magnitude,
