@@ -171,3 +171,52 @@ struct CheckpointModelTests {
     }
   }
 }
+
+@Suite("Checkpoints of convolutional networks")
+struct CheckpointConvTests {
+  private func convNet() -> Sequential {
+    var rng = SeededGenerator(seed: 6)
+    return Sequential(inputShape: Shape(channels: 1, height: 6, width: 6), [
+      Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 3, stride: 1, padding: 1, using: &rng),
+      Activation.relu, MaxPool2D(2), AveragePool2D(3, stride: 1), Flatten(),
+      Layer(inputSize: 2, outputSize: 3, initialization: .he, using: &rng),
+    ])
+  }
+
+  @Test("conv, pooling and dense layers round-trip with their settings, bit for bit")
+  func roundTrip() throws {
+    try Tape.scope {
+      let model = convNet()
+      let data = try JSONEncoder().encode(try Checkpoint(model: model))
+      let checkpoint = try JSONDecoder().decode(Checkpoint.self, from: data)
+      let loaded = try checkpoint.makeSequential()
+      #expect(loaded.description == model.description)
+      #expect(loaded.layers.map(\.architecture) == model.layers.map(\.architecture))
+      #expect(loaded.parameterValues.map(\.bitPattern) == model.parameterValues.map(\.bitPattern))
+      let x = (0..<36).map { Double($0 % 7) / 7 }
+      #expect(loaded(x).map(\.data) == model(x).map(\.data))
+    }
+  }
+
+  @Test("settings that make no layer, or layers that do not fit, are refused without a stop")
+  func badSettings() throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    let data = try encoder.encode(try Checkpoint(model: convNet()))
+    let text = String(decoding: data, as: UTF8.self)
+    let edits = [
+      ("\"padding\":1", "\"padding\":3"),  // padding ≥ kernel size
+      ("\"kernelSize\":3", "\"kernelSize\":9"),  // larger than the padded 6×6
+      ("{\"maxPool2D\":{\"size\":2,\"stride\":2}}", "{\"maxPool2D\":{\"size\":0,\"stride\":2}}"),
+    ]
+    for (old, new) in edits {
+      #expect(text.contains(old))
+      var object = try #require(
+        try JSONSerialization.jsonObject(with: Data(text.replacingOccurrences(of: old, with: new).utf8))
+          as? [String: Any])
+      object["checksum"] = nil
+      let edited = try JSONSerialization.data(withJSONObject: object)
+      #expect(throws: DecodingError.self) { try JSONDecoder().decode(Checkpoint.self, from: edited) }
+    }
+  }
+}

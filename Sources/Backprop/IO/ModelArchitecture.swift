@@ -43,6 +43,11 @@ public enum ModelArchitecture: Sendable, Equatable, Codable, CustomStringConvert
     guard !layers.isEmpty else {
       throw ShapeError(layer: "Sequential", input: shape, reason: "needs at least one layer")
     }
+    // Settings that make no layer are found before any layer is asked for
+    // its shape (a layer's initialiser would stop on them).
+    if let k = layers.indices.first(where: { layers[$0].problem != nil }) {
+      throw ShapeError(layer: "layer \(k)", input: shape, reason: layers[k].problem ?? "")
+    }
     var current = shape
     var shapes: [Shape] = []
     for layer in layers {

@@ -18,6 +18,12 @@ public enum LayerArchitecture: Sendable, Hashable, Codable, CustomStringConverti
   case activation(Activation)
   /// ``Flatten``.
   case flatten
+  /// A ``Conv2D``: its channels, kernel size, stride and padding.
+  case conv2D(inputChannels: Int, outputChannels: Int, kernelSize: Int, stride: Int, padding: Int)
+  /// A ``MaxPool2D``: its window size and stride.
+  case maxPool2D(size: Int, stride: Int)
+  /// An ``AveragePool2D``: its window size and stride.
+  case averagePool2D(size: Int, stride: Int)
 
   /// The JSON key of the activation of `.activation`.
   enum ActivationCodingKeys: String, CodingKey {
@@ -30,6 +36,9 @@ public enum LayerArchitecture: Sendable, Hashable, Codable, CustomStringConverti
     case .dense(let inputs, let outputs, let activation): "dense \(inputs) → \(outputs) \(activation)"
     case .activation(let activation): "\(activation)"
     case .flatten: "flatten"
+    case .conv2D(let i, let o, let k, let s, let p): Conv2D.describe(i, o, k, s, p)
+    case .maxPool2D(let size, let stride): MaxPool2D(size, stride: stride).description
+    case .averagePool2D(let size, let stride): AveragePool2D(size, stride: stride).description
     }
   }
 
@@ -37,7 +46,8 @@ public enum LayerArchitecture: Sendable, Hashable, Codable, CustomStringConverti
   public var parameterCount: Int {
     switch self {
     case .dense(let inputs, let outputs, _): (inputs + 1) * outputs
-    case .activation, .flatten: 0
+    case .conv2D(let i, let o, let k, _, _): (i * k * k + 1) * o
+    case .activation, .flatten, .maxPool2D, .averagePool2D: 0
     }
   }
 
@@ -58,6 +68,13 @@ public enum LayerArchitecture: Sendable, Hashable, Codable, CustomStringConverti
       return check(activation)
     case .activation(let activation): return check(activation)
     case .flatten: return nil
+    case .conv2D(let i, let o, let k, let s, let p):
+      if i < 1 || o < 1 || k < 1 || s < 1 { return "a convolution needs sizes of at least 1" }
+      if p < 0 || p >= k { return "a convolution's padding must be in 0..<\(k), not \(p)" }
+      if i > 1 << 16 || o > 1 << 16 || k > 1 << 8 { return "a convolution of these sizes is too large" }
+      return nil
+    case .maxPool2D(let size, let stride), .averagePool2D(let size, let stride):
+      return size >= 1 && stride >= 1 ? nil : "a pooling window and stride must be at least 1"
     }
   }
 
@@ -76,6 +93,13 @@ public enum LayerArchitecture: Sendable, Hashable, Codable, CustomStringConverti
       return Shape(vector: outputs)
     case .activation: return input
     case .flatten: return Shape(vector: input.count)
+    case .conv2D(let i, let o, let k, let s, let p):
+      return try Conv2D.outputShape(
+        for: input, i, o, k, s, p, layer: Conv2D.describe(i, o, k, s, p))
+    case .maxPool2D(let size, let stride):
+      return try MaxPool2D(size, stride: stride).outputShape(for: input)
+    case .averagePool2D(let size, let stride):
+      return try AveragePool2D(size, stride: stride).outputShape(for: input)
     }
   }
 
@@ -89,6 +113,10 @@ public enum LayerArchitecture: Sendable, Hashable, Codable, CustomStringConverti
       Layer(inputSize: inputs, outputSize: outputs, activation: activation, seed: 0)
     case .activation(let activation): activation
     case .flatten: Flatten()
+    case .conv2D(let i, let o, let k, let s, let p):
+      Conv2D(inputChannels: i, outputChannels: o, kernelSize: k, stride: s, padding: p, seed: 0)
+    case .maxPool2D(let size, let stride): MaxPool2D(size, stride: stride)
+    case .averagePool2D(let size, let stride): AveragePool2D(size, stride: stride)
     }
   }
 }
@@ -116,4 +144,23 @@ extension Activation {
 extension Flatten {
   /// `.flatten`.
   public var architecture: LayerArchitecture? { .flatten }
+}
+
+extension Conv2D {
+  /// `.conv2D(…)` with this layer's settings.
+  public var architecture: LayerArchitecture? {
+    .conv2D(
+      inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: kernelSize,
+      stride: stride, padding: padding)
+  }
+}
+
+extension MaxPool2D {
+  /// `.maxPool2D(size:stride:)`.
+  public var architecture: LayerArchitecture? { .maxPool2D(size: size, stride: stride) }
+}
+
+extension AveragePool2D {
+  /// `.averagePool2D(size:stride:)`.
+  public var architecture: LayerArchitecture? { .averagePool2D(size: size, stride: stride) }
 }

@@ -154,6 +154,13 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
   /// `conv 1 → 6 3×3`, with `stride 2` and `padding 1` when they are not 1
   /// and 0: the parameter group's name.
   public var description: String {
+    Self.describe(inputChannels, outputChannels, kernelSize, stride, padding)
+  }
+
+  /// The description of a convolution of these settings.
+  static func describe(
+    _ inputChannels: Int, _ outputChannels: Int, _ kernelSize: Int, _ stride: Int, _ padding: Int
+  ) -> String {
     "conv \(inputChannels) → \(outputChannels) \(kernelSize)×\(kernelSize)"
       + (stride == 1 ? "" : " stride \(stride)") + (padding == 0 ? "" : " padding \(padding)")
   }
@@ -207,6 +214,16 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
   ///   ``inputChannels`` channels or the padded input is smaller than the
   ///   kernel.
   public func outputShape(for input: Shape) throws(ShapeError) -> Shape {
+    try Self.outputShape(
+      for: input, inputChannels, outputChannels, kernelSize, stride, padding, layer: description)
+  }
+
+  /// ``outputShape(for:)`` of a convolution of these settings, without one
+  /// (a checkpoint checks its layers' shapes before making them).
+  static func outputShape(
+    for input: Shape, _ inputChannels: Int, _ outputChannels: Int, _ kernelSize: Int,
+    _ stride: Int, _ padding: Int, layer description: String
+  ) throws(ShapeError) -> Shape {
     guard input.channels == inputChannels else {
       throw ShapeError(
         layer: description, input: input,
