@@ -257,6 +257,7 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
     } catch {
       stop("Backprop: \(error)")
     }
+    if let y = recordQuietly(x, out) { return y }
     let k = kernelSize
     let input = x.shape
     var values: [Value] = []
@@ -289,5 +290,86 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
       }
     }
     return Image(shape: out, values: values)
+  }
+
+  /// The same nodes as the general path, written without building arrays
+  /// of handles per patch: the image's and the parameters' indices are
+  /// gathered (and checked) once, each patch's (weight, input) operand pairs
+  /// written straight into the operand table. Nil, and nothing recorded,
+  /// unless every value is live on one tape and all the nodes fit below its
+  /// record limit (so no record leaves the fast path: no step boundary, no
+  /// growth of the node columns).
+  private func recordQuietly(_ x: Image, _ out: Shape) -> Image? {
+    guard let s = biases.first?.storage,
+      s.pointee.count + 2 * out.count < s.pointee.recordLimit
+    else { return nil }
+    let k = kernelSize
+    let input = x.shape
+    let perKernel = inputChannels * k * k
+    let n = x.values.count
+    let entries = n + outputChannels * (perKernel + 1)
+    return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: entries) { buffer -> Image? in
+      withUnsafeTemporaryAllocation(of: Double.self, capacity: entries) { numbers -> Image? in
+        guard let xi = buffer.baseAddress, let xd = numbers.baseAddress else { return nil }
+        let wi = xi + n
+        let wd = xd + n
+        guard Value.gather(x.values, of: s, into: xi, step: 1) else { return nil }
+        for o in 0..<outputChannels {
+          let w = wi + o * (perKernel + 1)
+          guard Value.gather(kernels[o], of: s, into: w, step: 1),
+            Value.gather([biases[o]], of: s, into: w + perKernel, step: 1)
+          else { return nil }
+        }
+        // The numbers too, read once: each patch's dot product is summed as
+        // its operand pairs are written, in their order, from 0 (the bits of
+        // `NaryForward.dot` over the same pairs).
+        let data = s.data
+        for j in 0..<entries { xd[j] = data[Int(xi[j])] }
+        let values = [Value](unsafeUninitializedCapacity: out.count) { values, count in
+          count = 0
+          guard let base = values.baseAddress else { return }
+          var q = 0
+          for o in 0..<outputChannels {
+            let w = wi + o * (perKernel + 1)
+            let bias = w[perKernel]
+            for oy in 0..<out.height {
+              let top = oy * stride - padding
+              let rows = Swift.max(0, -top)..<Swift.min(k, input.height - top)
+              for ox in 0..<out.width {
+                let left = ox * stride - padding
+                let columns = Swift.max(0, -left)..<Swift.min(k, input.width - left)
+                let terms = inputChannels * rows.count * columns.count
+                let start = s.reserveOperands(2 * terms)
+                var pair = s.operands + start
+                var total = 0.0
+                for c in 0..<inputChannels {
+                  for ky in rows {
+                    let offset = input.offset(channel: c, row: top + ky, column: left)
+                    let image = xi + offset
+                    let imageData = xd + offset
+                    let kernel = w + (c * k + ky) * k
+                    let kernelData = wd + o * (perKernel + 1) + (c * k + ky) * k
+                    for kx in columns {
+                      pair[0] = kernel[kx]
+                      pair[1] = image[kx]
+                      total += kernelData[kx] * imageData[kx]
+                      pair += 2
+                    }
+                  }
+                }
+                let dot = s.record(
+                  .dot, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: terms), total)
+                // `dot + bias`, as the operator records it.
+                (base + q).initialize(
+                  to: s.record(.add, dot.index, bias, total + s.data[Int(bias)]))
+                q += 1
+              }
+            }
+          }
+          count = q
+        }
+        return Image(shape: out, values: values)
+      }
+    }
   }
 }
