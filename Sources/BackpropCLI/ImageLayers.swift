@@ -100,93 +100,100 @@ enum ImageLayerItem: Equatable {
     return items
   }
 
-  /// The layers of a Sequential for images of `shape`: each item (an
-  /// activation after each convolution and hidden dense layer), a `Flatten`
-  /// before the first dense layer, and a linear output layer of
-  /// `outputSize`. Weights are drawn from `generator` in layer order.
+  /// The layers of a Sequential for images of `inputShape`, as settings
+  /// (no parameters are made): each item (an activation after each
+  /// convolution and hidden dense layer), a flatten before the first dense
+  /// layer, and a linear output layer of `outputSize`.
   ///
   /// - Throws: ``ImageLayerMisfit`` for the first item that does not fit
   ///   the shape it is given.
-  static func layers(
-    _ items: [ImageLayerItem], inputShape: Shape, activation: Activation, outputSize: Int,
-    initialization: WeightInitialization, using generator: inout some RandomNumberGenerator
-  ) throws(ImageLayerMisfit) -> [any SequentialLayer] {
-    var layers: [any SequentialLayer] = []
+  static func plan(
+    _ items: [ImageLayerItem], inputShape: Shape, activation: Activation, outputSize: Int
+  ) throws(ImageLayerMisfit) -> [LayerArchitecture] {
+    var plan: [LayerArchitecture] = []
     var shape = inputShape
-    var flat = false
-    func add(_ layer: any SequentialLayer, item: Int) throws(ImageLayerMisfit) {
+    func add(_ layer: LayerArchitecture, item: Int) throws(ImageLayerMisfit) {
       do {
         shape = try layer.outputShape(for: shape)
       } catch {
         throw ImageLayerMisfit(item: item, error: error)
       }
-      layers.append(layer)
+      plan.append(layer)
     }
-    func flatten() {
-      guard !flat else { return }
-      layers.append(Flatten())
-      shape = Shape(vector: shape.count)
-      flat = true
+    func dense(_ width: Int, _ activation: Activation, item: Int) throws(ImageLayerMisfit) {
+      if plan.last.map({ if case .dense = $0 { true } else { false } }) != true {
+        try add(.flatten, item: item)
+      }
+      try add(.dense(inputs: shape.count, outputs: width, activation: activation), item: item)
     }
     for (k, item) in items.enumerated() {
       switch item {
       case .conv(let n, let kernel, let stride, let padding):
-        // The settings were checked when the item was read (the
-        // initialiser stops on a padding of K or more); the shape is next.
-        let conv = Conv2D(
-          inputChannels: shape.channels, outputChannels: n, kernelSize: kernel, stride: stride,
-          padding: padding, initialization: initialization, using: &generator)
-        try add(conv, item: k + 1)
-        if activation != .linear { try add(activation, item: k + 1) }
-      case .maxPool(let size):
-        try add(MaxPool2D(size), item: k + 1)
-      case .averagePool(let size):
-        try add(AveragePool2D(size), item: k + 1)
-      case .dense(let width):
-        flatten()
         try add(
-          Layer(
-            inputSize: shape.count, outputSize: width, activation: activation,
-            initialization: initialization, using: &generator),
+          .conv2D(
+            inputChannels: shape.channels, outputChannels: n, kernelSize: kernel, stride: stride,
+            padding: padding),
           item: k + 1)
+        if activation != .linear { try add(.activation(activation), item: k + 1) }
+      case .maxPool(let size): try add(.maxPool2D(size: size, stride: size), item: k + 1)
+      case .averagePool(let size): try add(.averagePool2D(size: size, stride: size), item: k + 1)
+      case .dense(let width): try dense(width, activation, item: k + 1)
       }
     }
-    flatten()
-    try add(
-      Layer(
-        inputSize: shape.count, outputSize: outputSize, initialization: initialization,
-        using: &generator),
-      item: items.count + 1)
-    return layers
+    try dense(outputSize, .linear, item: items.count + 1)
+    return plan
   }
 
-  /// Checks that `items` fit images of `shape`, on a scratch tape (nothing
-  /// is left on the current one), before any data is read.
+  /// The Sequential of `items` for images of `inputShape`, its weights
+  /// drawn by `initialization` from `generator`, layer after layer.
+  ///
+  /// - Throws: ``ImageLayerMisfit`` as ``plan(_:inputShape:activation:outputSize:)``;
+  ///   the library's ``ShapeError`` if the layers made do not fit.
+  static func model(
+    _ items: [ImageLayerItem], inputShape: Shape, activation: Activation, outputSize: Int,
+    initialization: WeightInitialization, using generator: inout some RandomNumberGenerator
+  ) throws -> Sequential {
+    let layers: [any SequentialLayer] = try plan(
+      items, inputShape: inputShape, activation: activation, outputSize: outputSize
+    ).map { layer in
+      switch layer {
+      case .conv2D(let i, let o, let k, let s, let p):
+        Conv2D(
+          inputChannels: i, outputChannels: o, kernelSize: k, stride: s, padding: p,
+          initialization: initialization, using: &generator)
+      case .dense(let inputs, let outputs, let activation):
+        Layer(
+          inputSize: inputs, outputSize: outputs, activation: activation,
+          initialization: initialization, using: &generator)
+      default:
+        layer.makeLayer()
+      }
+    }
+    // The Sequential stops on layers that do not fit: checked first.
+    _ = try Sequential.outputShapes(inputShape: inputShape, layers: layers)
+    return Sequential(inputShape: inputShape, layers)
+  }
+
+  /// Checks that `items` fit images of `shape` before any data is read
+  /// (no parameter is made).
   static func check(
     _ items: [ImageLayerItem], inputShape: Shape, activation: Activation, option o: Options
   ) throws {
-    let scratch = Tape()
-    try scratch.withCurrent {
-      var generator = SeededGenerator(seed: 0)
-      do {
-        let layers = try layers(
-          items, inputShape: inputShape, activation: activation, outputSize: 1,
-          initialization: .glorot, using: &generator)
-        _ = try Sequential.outputShapes(inputShape: inputShape, layers: layers)
-      } catch let misfit as ImageLayerMisfit {
-        throw o.mistake(
-          "--layers", o["--layers"] ?? "",
-          "item \(misfit.item) does not fit --image \(inputShape): \(misfit.error)")
-      } catch {
-        throw o.mistake("--layers", o["--layers"] ?? "", "\(error)")
-      }
+    do {
+      _ = try plan(items, inputShape: inputShape, activation: activation, outputSize: 1)
+    } catch {
+      throw o.mistake(
+        "--layers", o["--layers"] ?? "",
+        "item \(error.item) does not fit --image \(inputShape): \(error.error)")
     }
   }
 }
 
 /// An item of `--layers` that does not fit the shape it is given: its
 /// position (from 1) and the library's ``ShapeError``.
-struct ImageLayerMisfit: Error {
+struct ImageLayerMisfit: Error, CustomStringConvertible {
   let item: Int
   let error: ShapeError
+
+  var description: String { "--layers item \(item) does not fit: \(error)" }
 }

@@ -64,15 +64,9 @@ enum TrainCommand {
       if let checkpoint {
         model = try checkpoint.makeSequential()
       } else {
-        do {
-          model = Sequential(
-            inputShape: shape,
-            try ImageLayerItem.layers(
-              s.run.imageItems, inputShape: shape, activation: s.run.activation,
-              outputSize: outputSize, initialization: initialization, using: &generator))
-        } catch {
-          throw DataProblem(description: "--layers does not fit --image \(shape): \(error.error)")
-        }
+        model = try ImageLayerItem.model(
+          s.run.imageItems, inputShape: shape, activation: s.run.activation,
+          outputSize: outputSize, initialization: initialization, using: &generator)
       }
       try run(model, prepared, outputSize: outputSize)
     } else {
