@@ -34,7 +34,7 @@ struct AnyOptimizer {
   /// Trains, calling `afterEpoch` with each epoch's report and the
   /// optimiser's state then.
   mutating func train(
-    _ model: MLP, on data: Dataset, loss: Loss, options: TrainingOptions,
+    _ model: some Model, on data: Dataset, loss: Loss, options: TrainingOptions,
     afterEpoch: (EpochReport, OptimizerState) throws -> TrainingControl
   ) throws -> [EpochReport] {
     try Self.train(
@@ -43,7 +43,7 @@ struct AnyOptimizer {
 
   /// ``train(_:on:loss:options:afterEpoch:)`` with the optimiser's type opened.
   private static func train(
-    _ optimizer: inout some Optimizer, _ model: MLP, on data: Dataset, loss: Loss,
+    _ optimizer: inout some Optimizer, _ model: some Model, on data: Dataset, loss: Loss,
     options: TrainingOptions, afterEpoch: (EpochReport, OptimizerState) throws -> TrainingControl
   ) throws -> [EpochReport] {
     try Backprop.train(model, on: data, loss: loss, optimizer: &optimizer, options: options) {

@@ -24,7 +24,7 @@ enum PredictCommand {
       throw UsageError(description: "predict needs --data FILE")
     }
     let checkpoint = try Checkpoint.load(from: modelPath)
-    let model = try checkpoint.makeModel()
+    let model = try checkpoint.makeTrainableModel()
     let loss = checkpoint.metadata["loss"].flatMap(Loss.init(parsing:)) ?? .meanSquaredError
     let classNames = try checkpoint.classNames ?? checkpoint.metadata["classNames"].map {
       try JSONDecoder().decode([String].self, from: Data($0.utf8))
@@ -48,7 +48,7 @@ enum PredictCommand {
     }
     if signed { targets = targets?.map { [$0[0] == 0 ? -1 : $0[0]] } }
 
-    let outputs = rows.map { model.predict($0) }
+    let outputs = rows.map { model.predictions($0) }
     for output in outputs {
       print(describe(output, loss: loss, classNames: classNames, signed: signed))
     }

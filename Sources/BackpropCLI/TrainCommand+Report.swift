@@ -20,13 +20,13 @@ extension TrainCommand {
 
   /// Prints the final training loss (and accuracy) and, with test rows, the
   /// test accuracy of a classifier or the test mean squared error.
-  static func reportResult(of history: [EpochReport], model: MLP, test: Dataset?, loss: Loss) throws {
+  static func reportResult(of history: [EpochReport], model: some TrainableModel, test: Dataset?, loss: Loss) throws {
     if let last = history.last {
       let accuracy = last.accuracy.map { String(format: ", training accuracy %.1f%%", 100 * $0) } ?? ""
       say("final training loss \(formatNumber(last.loss))" + accuracy)
     }
     if let test {
-      let outputs = test.features.map { model.predict($0) }
+      let outputs = test.features.map { model.predictions($0) }
       if let accuracy = try accuracy(outputs: outputs, targets: test.targets, loss: loss) {
         say(String(format: "test accuracy %.1f%% on %d rows", 100 * accuracy, test.count))
       } else {

@@ -8,6 +8,7 @@ extension TrainCommand {
     "--data", "--target", "--layers", "--activation", "--loss", "--optimizer",
     "--learning-rate", "--epochs", "--batch-size", "--seed", "--l2", "--test-fraction",
     "--save", "--standardize", "--shards", "--threads", "--checkpoint-every", "--resume", "--task",
+    "--image",
   ]
 
   /// What a resumed run may still be told: where to save, how often, with
@@ -36,6 +37,17 @@ extension TrainCommand {
     var shards: Int
     /// `auto`, `classify` or `regress`.
     var task: String
+    /// `--image`: each row is an image of this shape, and the model a
+    /// Sequential of ``imageLayers``; `nil` for an MLP of ``layers`` (the
+    /// key is then left out of the checkpoint, as before images).
+    var image: Shape? = nil
+    /// `--layers` as given with `--image` (see ``ImageLayerItem``).
+    var imageLayers: [String]? = nil
+
+    /// ``imageLayers`` read back.
+    var imageItems: [ImageLayerItem] {
+      (imageLayers ?? []).compactMap { ImageLayerItem(parsing: $0) }
+    }
 
     /// ``task`` as the CSV loader's.
     var targetTask: TargetTask {
@@ -96,13 +108,30 @@ extension TrainCommand {
     if let n = Int(targetText), n < 1 {
       throw o.mistake("--target", targetText, "a column name, a position counted from 1, or last")
     }
-    let layers = try o.widths("--layers", default: [16, 16], largest: 4096)
-    guard layers.count <= 64 else {
-      throw o.mistake("--layers", o["--layers"] ?? "", "at most 64 hidden layers")
-    }
     let activationText = o["--activation"] ?? "relu"
     guard let activation = Activation(parsing: activationText) else {
       throw o.mistake("--activation", activationText, "one of \(activationNames.joined(separator: ", "))")
+    }
+    var layers: [Int] = []
+    var image: Shape? = nil
+    var imageLayers: [String]? = nil
+    if let imageText = o["--image"] {
+      guard let shape = Shape(parsing: imageText) else {
+        throw o.mistake(
+          "--image", imageText, "channels, height and width from 1, like 1x8x8 (CHW pixel columns)")
+      }
+      let items = try ImageLayerItem.parse(o["--layers"] ?? "16,16", option: o)
+      try ImageLayerItem.check(items, inputShape: shape, activation: activation, option: o)
+      image = shape
+      let text = o["--layers"] ?? "16,16"
+      imageLayers = text == "none" ? [] : text.split(separator: ",").map {
+        $0.trimmingCharacters(in: .whitespaces).lowercased()
+      }
+    } else {
+      layers = try o.widths("--layers", default: [16, 16], largest: 4096)
+      guard layers.count <= 64 else {
+        throw o.mistake("--layers", o["--layers"] ?? "", "at most 64 hidden layers")
+      }
     }
     var loss: Loss? = nil
     if let name = o["--loss"] {
@@ -143,7 +172,7 @@ extension TrainCommand {
       path: path, targetText: targetText, layers: layers, activation: activation, loss: loss,
       optimizer: optimizer, learningRate: learningRate, epochs: epochs, batchSize: batchSize,
       seed: seed, l2: l2, testFraction: testFraction, standardize: standardize, shards: shards,
-      task: task)
+      task: task, image: image, imageLayers: imageLayers)
     var settings = Settings(
       run: run, threads: threads, savePath: savePath,
       checkpointEvery: try checkpointEvery(o, saving: savePath != nil), resumePath: nil)

@@ -4,7 +4,8 @@
 import Backprop
 import Foundation
 
-/// `backprop train`: train an MLP on a CSV file and save it.
+/// `backprop train`: train an MLP, or with `--image` a convolutional
+/// Sequential, on a CSV file and save it.
 enum TrainCommand {
   static func run(_ arguments: [String]) throws {
     var s = try settings(arguments)
@@ -21,7 +22,13 @@ enum TrainCommand {
     if let savePath = s.savePath {
       try Checkpoint.checkDestination(savePath, replacingReadOnly: s.force)
     }
-    var data = try Dataset.loadCSV(from: s.run.path, target: targetColumn(s.run.targetText), task: s.run.targetTask)
+    var data =
+      try s.run.image.map {
+        try Dataset.loadCSV(
+          from: s.run.path, target: targetColumn(s.run.targetText), imageShape: $0,
+          task: s.run.targetTask)
+      }
+      ?? Dataset.loadCSV(from: s.run.path, target: targetColumn(s.run.targetText), task: s.run.targetTask)
     if let typing = data.targetTyping {
       say(typing.wasAsked ? typing.reason : typing.reason + " (--task classify|regress, or --loss, to choose)")
     }
@@ -48,20 +55,53 @@ enum TrainCommand {
     }
 
     let outputSize = try outputCount(for: loss, data: data, target: s.run.targetText)
-    let model: MLP
-    if let checkpoint {
-      model = try checkpoint.makeModel()
-      guard model.inputSize == train.featureCount, model.outputSize == outputSize else {
-        throw DataProblem(
-          description:
-            "\(s.run.path) does not fit the run in \(s.resumePath ?? ""): the model takes "
-            + "\(model.inputSize) inputs and gives \(model.outputSize) outputs, the data has "
-            + "\(train.featureCount) features and needs \(outputSize) outputs")
+    let initialization: WeightInitialization = s.run.activation == .relu ? .he : .glorot
+    let prepared = Prepared(
+      settings: s, data: data, train: train, test: test, standardizer: standardizer, loss: loss,
+      checkpoint: checkpoint, completedEpochs: completedEpochs)
+    if let shape = s.run.image {
+      let model: Sequential
+      if let checkpoint {
+        model = try checkpoint.makeSequential()
+      } else {
+        model = try ImageLayerItem.model(
+          s.run.imageItems, inputShape: shape, activation: s.run.activation,
+          outputSize: outputSize, initialization: initialization, using: &generator)
       }
+      try run(model, prepared, outputSize: outputSize)
     } else {
-      model = MLP(
-        inputSize: train.featureCount, layerSizes: s.run.layers + [outputSize], activation: s.run.activation,
-        initialization: s.run.activation == .relu ? .he : .glorot, using: &generator)
+      let model =
+        try checkpoint?.makeModel()
+        ?? MLP(
+          inputSize: train.featureCount, layerSizes: s.run.layers + [outputSize],
+          activation: s.run.activation, initialization: initialization, using: &generator)
+      try run(model, prepared, outputSize: outputSize)
+    }
+  }
+
+  /// Everything read and worked out before the model is made.
+  struct Prepared {
+    var settings: Settings
+    var data: Dataset
+    var train: Dataset
+    var test: Dataset?
+    var standardizer: Standardizer?
+    var loss: Loss
+    var checkpoint: Checkpoint?
+    var completedEpochs: Int
+  }
+
+  /// Trains `model` (made, or resumed from `p.checkpoint`), reporting and
+  /// saving as the settings ask.
+  static func run(_ model: some TrainableModel, _ p: Prepared, outputSize: Int) throws {
+    let (s, data, train, test, loss) = (p.settings, p.data, p.train, p.test, p.loss)
+    let (standardizer, checkpoint, completedEpochs) = (p.standardizer, p.checkpoint, p.completedEpochs)
+    guard model.inputSize == train.featureCount, model.outputSize == outputSize else {
+      throw DataProblem(
+        description:
+          "\(s.run.path) does not fit the run in \(s.resumePath ?? ""): the model takes "
+          + "\(model.inputSize) inputs and gives \(model.outputSize) outputs, the data has "
+          + "\(train.featureCount) features and needs \(outputSize) outputs")
     }
     var optimizer = try makeOptimizer(
       s.run.optimizer, parameters: model.parameters, learningRate: s.run.learningRate)
@@ -94,10 +134,11 @@ enum TrainCommand {
       guard let savePath = s.savePath else { return }
       var withEpoch = metadata
       withEpoch["epoch"] = String(epoch)
-      let result = try model.save(
-        to: savePath, optimizer: state, metadata: withEpoch, scaling: standardizer,
+      let result = try model.checkpoint(
+        optimizer: state, metadata: withEpoch, scaling: standardizer,
         featureNames: columns?.featureNames, classNames: loss.classifies ? data.classNames : nil,
-        targetName: columns?.targetName, replacingReadOnly: s.force)
+        targetName: columns?.targetName
+      ).save(to: savePath, replacingReadOnly: s.force)
       for leftover in result.removedLeftovers {
         say("removed leftover \(leftover) (from a save that was interrupted)")
       }
@@ -142,7 +183,7 @@ enum TrainCommand {
 
   /// Refuses full-batch training whose tapes would need more than half the
   /// machine's memory (estimated before training), suggesting mini-batches.
-  static func checkMemory(model: MLP, rows: Int, loss: Loss, options: TrainingOptions) throws {
+  static func checkMemory(model: some Model, rows: Int, loss: Loss, options: TrainingOptions) throws {
     let need = estimatedTrainingMemory(model: model, rows: rows, loss: loss, options: options)
     let have = physicalMemoryBytes()
     guard have > 0, need > have / 2 else { return }

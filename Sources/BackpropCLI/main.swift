@@ -17,9 +17,16 @@ let usage = """
                     if missing; a folder that cannot be used exits with 1
                     before training)
     train --data FILE.csv --target COLUMN [options]
-                    train an MLP on a CSV file; COLUMN is a header name, a
-                    position counted from 1, or last. Options:
+                    train an MLP (with --image, a conv net) on a CSV file;
+                    COLUMN is a header name, a position counted from 1, or
+                    last. Options:
                       --layers 16,16         hidden layer widths
+                      --image 1x8x8          rows are images, channels x height x
+                                             width, pixels in CHW order; --layers
+                                             then starts with convNxK (N channels,
+                                             K×K kernels; sS stride, pP padding:
+                                             conv8x3s2p1), poolK (max), avgpoolK:
+                                             conv6x3,pool2,conv16x3,pool2,120,84
                       --activation relu      linear step sigmoid tanh relu
                                              leakyReLU elu softplus gelu swish
                       --task auto            classify or regress: what the target
