@@ -55,12 +55,12 @@ private func barsFolder() throws -> URL {
   var text = (0..<16).map { "p\($0)" }.joined(separator: ",") + ",bar\n"
   for n in 0..<80 {
     let across = n % 2 == 0
-    let line = Int.random(in: 0..<4, using: &rng)
+    let line = Int(rng.next() % 4)
     var pixels: [String] = []
     for y in 0..<4 {
       for x in 0..<4 {
         let on = (across ? y : x) == line ? 1.0 : 0.0
-        pixels.append(String(format: "%.3f", on + Double.random(in: -0.1...0.1, using: &rng)))
+        pixels.append(String(format: "%.3f", on + rng.nextUniform(in: -0.1, 0.1)))
       }
     }
     text += pixels.joined(separator: ",") + (across ? ",across\n" : ",down\n")
