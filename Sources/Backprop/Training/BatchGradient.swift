@@ -30,6 +30,10 @@ final class BatchGradient<M: Model> {
   private let l2: Double
   private let l2IncludesBiases: Bool
   private let replay: Bool
+  /// Whether mini-batches of the full size are recorded once and replayed.
+  private let replaysMiniBatches: Bool
+  /// The size of a full mini-batch.
+  private let batchSize: Int
   private let shardLimit: Int
   private let parameters: ParameterBlock
   private let penalised: [Value]
@@ -40,6 +44,8 @@ final class BatchGradient<M: Model> {
   private var fullBatch: Recording?
   /// The full-batch recording's output nodes, row after row.
   private var fullBatchOutputs: [UInt32] = []
+  /// One shard: the graph of a full mini-batch, recorded once.
+  private var miniBatch: MiniBatchRecording?
   /// Several shards: their replicas, made when first needed.
   private var shards: [Shard<M>] = []
   /// The model's parameter values, copied once per step for the shards to
@@ -56,6 +62,10 @@ final class BatchGradient<M: Model> {
     l2 = options.l2
     l2IncludesBiases = options.l2IncludesBiases
     replay = options.replaysFullBatch
+    batchSize = Swift.min(options.batchSize ?? data.count, data.count)
+    replaysMiniBatches =
+      options.replaysMiniBatches && batchSize < data.count
+      && MiniBatchRecording.applies(to: data, loss: loss, outputSize: model.outputSize)
     shardLimit = options.shards
     parameters = ParameterBlock(model.parameters)
     penalised = Self.penalised(model, includeBiases: options.l2IncludesBiases)
@@ -131,6 +141,12 @@ final class BatchGradient<M: Model> {
       Self.read(fullBatchOutputs, of: tape, into: &outputs, at: 0)
       return value
     }
+    if replaysMiniBatches, rows.count == batchSize, let total = replayMiniBatch(rows) {
+      let value = total.data
+      if value.isFinite { total.backward() }
+      Self.read(miniBatch?.outputs ?? [], of: tape, into: &outputs, at: 0)
+      return value
+    }
     return tape.withCurrent {
       tape.scope { () -> Double in
         let (total, recorded) = recordLoss(
@@ -141,6 +157,21 @@ final class BatchGradient<M: Model> {
         return value
       }
     }
+  }
+
+  /// A full mini-batch on the model's tape: recorded the first time (in
+  /// the scope `train` opens around the run), replayed with the rows'
+  /// numbers after; nil when the model's graph cannot be replayed (it read
+  /// a value's data), and then every batch is recorded.
+  private func replayMiniBatch(_ rows: ArraySlice<Int>) -> Value? {
+    if let miniBatch {
+      return miniBatch.isReplayable ? miniBatch.replay(rows: rows) : nil
+    }
+    let recording = MiniBatchRecording(
+      on: tape, rows: rows, model: model, data: data, loss: loss, batchCount: rows.count,
+      l2: l2, penalty: penalised)
+    miniBatch = recording
+    return recording.output
   }
 
   // MARK: Several shards
@@ -163,15 +194,22 @@ final class BatchGradient<M: Model> {
       return lower..<(lower + base + (s < longer ? 1 : 0))
     }
     let values = parameterValues
-    let useReplay = isFullBatch && replay
+    let mode: Shard<M>.Mode =
+      isFullBatch && replay
+      ? .replayFullBatch
+      : (replaysMiniBatches && batchCount == batchSize ? .replayMiniBatch : .record)
     runner.run(tasks: shardCount) { s in
       let shard = shards[s]
       shard.run(
-        rows: rows[range(of: s)], parameterValues: values, replay: useReplay,
-        includesPenalty: s == 0
-      ) { [unowned self] rows, replica, penalty in
-        self.recordLoss(of: rows, with: replica, batchCount: batchCount, penalty: penalty)
-      }
+        rows: rows[range(of: s)], parameterValues: values, mode: mode, includesPenalty: s == 0,
+        record: { [unowned self] rows, replica, penalty in
+          self.recordLoss(of: rows, with: replica, batchCount: batchCount, penalty: penalty)
+        },
+        recordMiniBatch: { [unowned self] rows, replica, penalty in
+          MiniBatchRecording(
+            on: shard.tape, rows: rows, model: replica, data: self.data, loss: self.loss,
+            batchCount: batchCount, l2: self.l2, penalty: penalty)
+        })
     }
     // The reduction, in shard order whatever ran where, on this thread.
     for shard in shards { shard.tape.adoptCurrentThread() }
@@ -202,8 +240,21 @@ private final class Shard<M: Model> {
   let replica: M
   let parameters: ParameterBlock
   let penalised: [Value]
+  /// How a step computes the shard's loss.
+  enum Mode {
+    /// Recorded in a scope of the shard's tape, released after the step.
+    case record
+    /// The full batch's graph, recorded once and replayed.
+    case replayFullBatch
+    /// A full mini-batch's graph, recorded once with its numbers as leaves
+    /// and replayed with each batch's.
+    case replayMiniBatch
+  }
+
   /// The full-batch graph of this shard's examples, recorded once.
   private var recording: Recording?
+  /// The graph of this shard's part of a full mini-batch, recorded once.
+  private var miniBatch: MiniBatchRecording?
   private var recordedOutputs: [UInt32] = []
   /// The shard's part of the batch loss in its last step.
   private(set) var loss = 0.0
@@ -222,8 +273,9 @@ private final class Shard<M: Model> {
   /// their gradients, records (or replays) the shard's loss with `record`
   /// and back-propagates it.
   func run(
-    rows: ArraySlice<Int>, parameterValues: [Double], replay: Bool, includesPenalty: Bool,
-    record: @escaping (ArraySlice<Int>, M, [Value]?) -> (total: Value, outputs: [UInt32])
+    rows: ArraySlice<Int>, parameterValues: [Double], mode: Mode, includesPenalty: Bool,
+    record: @escaping (ArraySlice<Int>, M, [Value]?) -> (total: Value, outputs: [UInt32]),
+    recordMiniBatch: (ArraySlice<Int>, M, [Value]?) -> MiniBatchRecording
   ) {
     // The pool runs this shard on one thread at a time and waits for it: the
     // tape moves with it.
@@ -233,7 +285,20 @@ private final class Shard<M: Model> {
       grad.update(repeating: 0)
     }
     let penalty = includesPenalty ? penalised : nil
-    if replay {
+    if mode == .replayMiniBatch {
+      if let miniBatch, miniBatch.isReplayable, miniBatch.count == rows.count {
+        let total = tape.withCurrent { miniBatch.replay(rows: rows) }
+        finish(total, miniBatch.outputs)
+        return
+      }
+      if miniBatch == nil {
+        let made = tape.withCurrent { recordMiniBatch(rows, replica, penalty) }
+        miniBatch = made
+        finish(made.output, made.outputs)
+        return
+      }
+    }
+    if mode == .replayFullBatch {
       let total: Value
       if let recording {
         total = recording.replay()

@@ -36,6 +36,16 @@ public struct TrainingOptions: Sendable, Equatable {
   ///
   ///     let recordedEveryStep = TrainingOptions(epochs: 100, replaysFullBatch: false)
   public var replaysFullBatch: Bool
+  /// Whether mini-batch training records a batch's graph once, with its
+  /// inputs and targets as leaves, and replays it for every later batch of
+  /// the same size with those leaves rewritten; `true` by default. A
+  /// shorter last batch is recorded at each step, as without replay. The
+  /// results are bit-identical either way. Softmax cross-entropy with
+  /// one-hot (or soft) target rows, whose graph depends on which entries
+  /// are not zero, is always recorded again; class indices replay.
+  ///
+  ///     let recordedEveryStep = TrainingOptions(epochs: 10, batchSize: 32, replaysMiniBatches: false)
+  public var replaysMiniBatches: Bool
   /// How many pieces each batch is cut into for its gradient: each piece (a
   /// *shard*, a run of consecutive examples) is recorded on a tape of its
   /// own, and the shards' gradients are added in shard order. 1 (the
@@ -80,6 +90,8 @@ public struct TrainingOptions: Sendable, Equatable {
   ///   - gradientNormTolerance: The stopping rule's ε; `nil` by default.
   ///   - replaysFullBatch: Replay the full-batch graph instead of recording
   ///     it at every step; `true` by default.
+  ///   - replaysMiniBatches: Replay a mini-batch's graph with new inputs and
+  ///     targets instead of recording it at every step; `true` by default.
   ///   - shards: The pieces each batch is cut into; 1 by default.
   ///   - threads: The threads that compute the shards; 1 by default.
   ///   - completedEpochs: Epochs of this run already done, to resume it; 0
@@ -87,7 +99,8 @@ public struct TrainingOptions: Sendable, Equatable {
   public init(
     epochs: Int, batchSize: Int? = nil, shuffle: Bool = true, seed: UInt64 = 0, l2: Double = 0,
     l2IncludesBiases: Bool = true, gradientNormTolerance: Double? = nil,
-    replaysFullBatch: Bool = true, shards: Int = 1, threads: Int = 1, completedEpochs: Int = 0
+    replaysFullBatch: Bool = true, replaysMiniBatches: Bool = true, shards: Int = 1,
+    threads: Int = 1, completedEpochs: Int = 0
   ) {
     self.epochs = epochs
     self.batchSize = batchSize
@@ -97,6 +110,7 @@ public struct TrainingOptions: Sendable, Equatable {
     self.l2IncludesBiases = l2IncludesBiases
     self.gradientNormTolerance = gradientNormTolerance
     self.replaysFullBatch = replaysFullBatch
+    self.replaysMiniBatches = replaysMiniBatches
     self.shards = shards
     self.threads = threads
     self.completedEpochs = completedEpochs

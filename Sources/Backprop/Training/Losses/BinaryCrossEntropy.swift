@@ -43,6 +43,16 @@ public func binaryCrossEntropy(probability p: Value, label y: Double) -> Value {
   return -(y * logP + (1 - y) * logNotP)
 }
 
+/// ``binaryCrossEntropy(probability:label:)`` with the label and 1 − label
+/// as values (the leaves of a replayed mini-batch): the same nodes, each
+/// product by a label a product of two values, with the same bits.
+func binaryCrossEntropy(probability p: Value, label y: Value, oneMinusLabel notY: Value) -> Value {
+  let floor = Value(logarithmFloor, on: p.tape)
+  let logP = Value.maximum(p.log(), floor)
+  let logNotP = Value.maximum((1 - p).log(), floor)
+  return -(y * logP + notY * logNotP)
+}
+
 /// The binary cross-entropy of a logit `x` (the score before a sigmoid) for
 /// a label `y`: `−[y · log σ(x) + (1 − y) · log(1 − σ(x))]`, which is
 /// `softplus(x) − x · y`, computed stably.
