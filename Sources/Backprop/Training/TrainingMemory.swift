@@ -53,11 +53,17 @@ public func estimatedTrainingMemory(
   let batch = options.effectiveBatchSize(count: rows)
   let shardCount = Swift.max(1, Swift.min(options.shards, batch))
   let replayed = options.replaysFullBatch && batch == rows
+  // A full mini-batch recorded once with its numbers as leaves, kept for
+  // the run, and the shorter last batch recorded after it.
+  let miniBatches = options.replaysMiniBatches && batch < rows
+  let short = miniBatches ? rows % batch : 0
   let width = model.outputSize
   var bytes = batch * (88 + 28 * width)
   let parameters = model.parameters.count
   if shardCount == 1 {
-    bytes += counts.tapeBytes(rows: batch, leaves: parameters, penalty: true, schedule: replayed)
+    bytes += counts.tapeBytes(
+      rows: batch, leaves: parameters, penalty: true, schedule: replayed || miniBatches,
+      asLeaves: miniBatches, thenRows: short)
   } else {
     // The model's tape keeps its parameters; each shard a replica, its
     // examples (the first `batch % shards` shards one more), shard 0 the
@@ -66,9 +72,10 @@ public func estimatedTrainingMemory(
     let base = batch / shardCount
     let longer = batch % shardCount
     for s in 0..<shardCount {
+      let shortShard = short / shardCount + (s < short % shardCount ? 1 : 0)
       bytes += counts.tapeBytes(
         rows: base + (s < longer ? 1 : 0), leaves: parameters, penalty: s == 0,
-        schedule: replayed)
+        schedule: replayed || miniBatches, asLeaves: miniBatches, thenRows: shortShard)
     }
   }
   return bytes
@@ -88,6 +95,9 @@ private struct RecordedCounts {
   var perRow = Counts()
   /// For the batch, once: the mean; with `penalty`, the L2 penalty too.
   var fixed = Counts()
+  /// The same with the inputs and targets as leaves (a replayed mini-batch).
+  var leafPerRow = Counts()
+  var leafFixed = Counts()
   var penalty = Counts()
   /// Runs of the replay schedule per scheduled node (at least one run per
   /// window of nodes, in practice far fewer than nodes).
@@ -113,13 +123,22 @@ private struct RecordedCounts {
       Counts(nodes: storage.pointee.count, operands: storage.pointee.operandCount,
              constants: storage.pointee.constantCount)
     }
-    func record(rows: Int, target: [Double], penalty: Bool) -> Counts {
+    func record(rows: Int, target: [Double], penalty: Bool, leaves: [Double]? = nil) -> Counts {
       tape.withCurrent {
         tape.scope {
           let before = counts()
-          let outputs = (0..<rows).map { _ in replica(input) }
-          var total = loss.partialLoss(
-            outputs, Array(repeating: target, count: rows), batchCount: rows)
+          var total: Value
+          if let leaves {
+            let losses = (0..<rows).map { _ in
+              let y = replica(input.map { Value($0) })
+              return loss.exampleLoss(output: y, targetLeaves: leaves.map { Value($0) })
+            }
+            total = Value.sum(losses) * (1.0 / Double(rows))
+          } else {
+            let outputs = (0..<rows).map { _ in replica(input) }
+            total = loss.partialLoss(
+              outputs, Array(repeating: target, count: rows), batchCount: rows)
+          }
           if penalty {
             let penalised =
               l2IncludesBiases
@@ -144,6 +163,18 @@ private struct RecordedCounts {
       fixed.nodes = Swift.max(fixed.nodes, once.nodes)
       fixed.operands = Swift.max(fixed.operands, once.operands)
       fixed.constants = Swift.max(fixed.constants, once.constants)
+      if let leaves = loss.leafTargets(target, outputSize: model.outputSize) {
+        let one = record(rows: 1, target: target, penalty: false, leaves: leaves)
+        let two = record(rows: 2, target: target, penalty: false, leaves: leaves)
+        let row = two - one
+        leafPerRow.nodes = Swift.max(leafPerRow.nodes, row.nodes)
+        leafPerRow.operands = Swift.max(leafPerRow.operands, row.operands)
+        leafPerRow.constants = Swift.max(leafPerRow.constants, row.constants)
+        let once = one - row
+        leafFixed.nodes = Swift.max(leafFixed.nodes, once.nodes)
+        leafFixed.operands = Swift.max(leafFixed.operands, once.operands)
+        leafFixed.constants = Swift.max(leafFixed.constants, once.constants)
+      }
       if l2 {
         let withPenalty = record(rows: 1, target: target, penalty: true)
         let extra = withPenalty - one
@@ -186,18 +217,42 @@ private struct RecordedCounts {
   /// The bytes of a tape holding `leaves` leaves and the batch loss of
   /// `rows` examples (with the penalty when `penalty` and there is one),
   /// plus its replay schedule when `schedule`.
-  func tapeBytes(rows: Int, leaves: Int, penalty includesPenalty: Bool, schedule: Bool) -> Int {
+  func tapeBytes(
+    rows: Int, leaves: Int, penalty includesPenalty: Bool, schedule: Bool,
+    asLeaves: Bool = false, thenRows: Int = 0
+  ) -> Int {
+    // The leaf form records at least what the constant form does (the
+    // estimate of a loss with no leaf form stays the constant one).
+    let (each, once) =
+      asLeaves
+      ? (Counts(nodes: Swift.max(perRow.nodes, leafPerRow.nodes),
+                operands: Swift.max(perRow.operands, leafPerRow.operands),
+                constants: Swift.max(perRow.constants, leafPerRow.constants)),
+         Counts(nodes: Swift.max(fixed.nodes, leafFixed.nodes),
+                operands: Swift.max(fixed.operands, leafFixed.operands),
+                constants: Swift.max(fixed.constants, leafFixed.constants)))
+      : (perRow, fixed)
     var recorded = Counts(
-      nodes: fixed.nodes + rows * perRow.nodes, operands: fixed.operands + rows * perRow.operands,
-      constants: fixed.constants + rows * perRow.constants)
+      nodes: once.nodes + rows * each.nodes, operands: once.operands + rows * each.operands,
+      constants: once.constants + rows * each.constants)
     if includesPenalty {
       recorded.nodes += penalty.nodes
       recorded.operands += penalty.operands
       recorded.constants += penalty.constants
     }
+    // A shorter batch recorded after the kept one, in the constant form.
+    let after =
+      thenRows > 0
+      ? Counts(
+        nodes: fixed.nodes + thenRows * perRow.nodes + (includesPenalty ? penalty.nodes : 0),
+        operands: fixed.operands + thenRows * perRow.operands
+          + (includesPenalty ? penalty.operands : 0),
+        constants: fixed.constants + thenRows * perRow.constants
+          + (includesPenalty ? penalty.constants : 0))
+      : Counts()
     var bytes = TapeGrowth.bytes(
-      nodes: leaves + recorded.nodes, operands: recorded.operands,
-      constants: recorded.constants, swept: true)
+      nodes: leaves + recorded.nodes + after.nodes, operands: recorded.operands + after.operands,
+      constants: recorded.constants + after.constants, swept: true)
     if schedule {
       // Run: an optional op, a flag and two 32-bit fields.
       let runs = Int((runsPerNode * Double(recorded.nodes)).rounded(.up)) + 1
