@@ -209,6 +209,19 @@ struct Seed004NetTests {
     #expect(net.parameterCount == 81_194)
   }
 
+  @Test("the Sequential of the design's contract, layers listed one after the other")
+  func sequentialAsInTheContract() {
+    let net = Sequential(inputShape: Shape(channels: 1, height: 32, width: 32),
+      Conv2D(inputChannels: 1, outputChannels: 6, kernelSize: 3), Activation.relu, MaxPool2D(2),
+      Conv2D(inputChannels: 6, outputChannels: 16, kernelSize: 3), Activation.relu, MaxPool2D(2),
+      Flatten(), Layer(inputSize: 16 * 6 * 6, outputSize: 120, activation: .relu),
+      Layer(inputSize: 120, outputSize: 84, activation: .relu), Layer(inputSize: 84, outputSize: 10))
+    #expect(net.parameterCount == Net().parameterCount)
+    #expect(net.shapes.map(\.description)
+      == ["6×30×30", "6×30×30", "6×15×15", "16×13×13", "16×13×13", "16×6×6", "576×1×1",
+          "120×1×1", "84×1×1", "10×1×1"])
+  }
+
   @Test("gradients on a digit agree with back-propagation written by hand on arrays")
   func againstHandWrittenBackpropagation() throws {
     let data = try digits(2)

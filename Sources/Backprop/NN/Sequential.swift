@@ -130,6 +130,20 @@ public struct Flatten: SequentialLayer, Sendable, CustomStringConvertible {
 ///
 /// Each layer's output shape is worked out when the model is made, so a
 /// layer that does not fit stops there, with the layer and the shapes.
+///
+/// Unlike PyTorch's `nn.Sequential`, this one takes the input's shape. A
+/// convolution does not know the image size, so without it a misfit (the
+/// seed's `16 * 6 * 6` computed for another image size) would only show at
+/// the first call, deep inside training; and ``train(_:on:loss:optimizer:options:progress:)``,
+/// the checkpoints and the CLI need the input size to check a data set's
+/// width before the first step. The layers themselves are written as in
+/// PyTorch, one after the other:
+///
+///     let net = Sequential(inputShape: Shape(channels: 1, height: 32, width: 32),
+///       Conv2D(inputChannels: 1, outputChannels: 6, kernelSize: 3), Activation.relu, MaxPool2D(2),
+///       Conv2D(inputChannels: 6, outputChannels: 16, kernelSize: 3), Activation.relu, MaxPool2D(2),
+///       Flatten(), Layer(inputSize: 16 * 6 * 6, outputSize: 120, activation: .relu),
+///       Layer(inputSize: 120, outputSize: 84, activation: .relu), Layer(inputSize: 84, outputSize: 10))
 public struct Sequential: Model, CustomStringConvertible {
   /// The shape of an input.
   public let inputShape: Shape
@@ -155,6 +169,16 @@ public struct Sequential: Model, CustomStringConvertible {
     self.layers = layers
     self.shapes = shapes
     parameters = layers.flatMap { $0.parameterGroups.flatMap(\.parameters) }
+  }
+
+  /// Layers applied in turn, listed one after the other.
+  ///
+  ///     let net = Sequential(inputShape: Shape(vector: 2),
+  ///                          Layer(inputSize: 2, outputSize: 4, activation: .relu), Layer(inputSize: 4, outputSize: 1))
+  ///
+  /// - Precondition: Each layer takes the shape the one before gives.
+  public init(inputShape: Shape, _ layers: any SequentialLayer...) {
+    self.init(inputShape: inputShape, layers)
   }
 
   /// The output shape of each layer for inputs of shape `inputShape`.
