@@ -59,8 +59,9 @@ let usage = """
     bench mlp       time micrograd's demo workload, engine vs hand-written
     bench scale     the chain at 10^3 … 10^7 nodes: cost per node in steady state
     bench phases    the 10^6-node chain's forward and backward timed apart
-    bench conv [--epochs 15]
-                    the digits: an MLP, and seed 004's Net at 32×32, trained
+    bench digits [--epochs 15]
+                    the digits: an MLP, and seed 004's Net at 32×32 (epochs),
+                    engine vs hand-written
     bench csv [--rows 1000000]
                     load a generated CSV file: time, peak memory over file size
     help            print this message
@@ -106,13 +107,13 @@ func runCommand(_ arguments: [String]) throws {
       EngineBenchmark.scale(runs: runs)
     case "phases":
       EngineBenchmark.chainPhases()
-    case "conv":
+    case "digits", "conv":
       let epochs = try integerOption("--epochs", in: Array(rest.dropFirst()), default: 15)
       guard epochs >= 1 else { throw UsageError(description: "--epochs must be at least 1") }
-      try ConvBenchmark.run(epochs: epochs)
+      try DigitsBenchmark.run(epochs: epochs)
     case "csv": try CSVBenchmark.run(rows: try integerOption("--rows", in: Array(rest.dropFirst()), default: 1_000_000))
     default:
-      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, scale, phases, conv, csv")
+      throw UsageError(description: "unknown benchmark '\(what)'; available: engine, mlp, scale, phases, digits, csv")
     }
   default:
     throw UsageError(description: "unknown command '\(command)'", showsUsage: true)

@@ -1,7 +1,8 @@
 // Mini-batches replayed (`TrainingOptions.replaysMiniBatches`): the same
 // bits as recording every batch, for every loss, with a short last batch,
 // shards and threads, a convolutional model, targets that cannot replay and
-// a model that reads values while it records.
+// a model that reads values while it records. Every model here records at
+// least 4 nodes an input, so that `train` replays it.
 
 import Backprop
 import Testing
@@ -77,6 +78,29 @@ struct MiniBatchReplayTests {
     }
   }
 
+  @Test("the recording is kept on the model's tape during the run; recorded batches are released")
+  func recordingIsKept() throws {
+    let data = try data(for: .hinge)
+    for replays in [true, false] {
+      try Tape.scope {
+        let model = MLP(inputSize: 3, layerSizes: [6, 1], activation: .tanh, seed: 8)
+        var sgd = try SGD(parameters: model.parameters, learningRate: 0.1)
+        let tape = model.parameters[0].tape
+        var counts: [Int] = []
+        try train(
+          model, on: data, loss: .hinge, optimizer: &sgd,
+          options: TrainingOptions(epochs: 2, batchSize: 10, replaysMiniBatches: replays),
+          afterEpoch: { _, _ in
+            counts.append(tape.count)
+            return .continue
+          })
+        let parameters = model.parameterCount
+        // A kept batch of 10 holds at least its 30 input leaves and 10 target leaves.
+        #expect(counts.allSatisfy { replays ? $0 >= parameters + 40 : $0 == parameters }, "\(counts)")
+      }
+    }
+  }
+
   @Test("2 threads replay as 1 does; weights-only L2; batches that divide the data exactly")
   func threadsAndPenalties() throws {
     let data = try data(for: .softmaxCrossEntropy)
@@ -105,8 +129,8 @@ struct MiniBatchReplayTests {
     func fresh() -> Sequential {
       var g = SeededGenerator(seed: 6)
       return Sequential(inputShape: Shape(channels: 1, height: 4, width: 4), [
-        Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 2, using: &g), Activation.relu,
-        MaxPool2D(2), Flatten(), Layer(inputSize: 2, outputSize: 2, using: &g),
+        Conv2D(inputChannels: 1, outputChannels: 4, kernelSize: 2, using: &g), Activation.relu,
+        MaxPool2D(2), Flatten(), Layer(inputSize: 4, outputSize: 2, using: &g),
       ])
     }
     let options = TrainingOptions(epochs: 3, batchSize: 6, seed: 9)

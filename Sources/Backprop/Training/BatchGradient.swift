@@ -66,6 +66,7 @@ final class BatchGradient<M: Model> {
     replaysMiniBatches =
       options.replaysMiniBatches && batchSize < data.count
       && MiniBatchRecording.applies(to: data, loss: loss, outputSize: model.outputSize)
+      && MiniBatchRecording.pays(for: model)
     shardLimit = options.shards
     parameters = ParameterBlock(model.parameters)
     penalised = Self.penalised(model, includeBiases: options.l2IncludesBiases)

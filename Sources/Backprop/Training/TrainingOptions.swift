@@ -42,7 +42,10 @@ public struct TrainingOptions: Sendable, Equatable {
   /// shorter last batch is recorded at each step, as without replay. The
   /// results are bit-identical either way. Softmax cross-entropy with
   /// one-hot (or soft) target rows, whose graph depends on which entries
-  /// are not zero, is always recorded again; class indices replay.
+  /// are not zero, is always recorded again; class indices replay. A model
+  /// that records fewer than 4 nodes an input (an MLP on many features)
+  /// records its batches, which is faster for it: a replayed batch's inputs
+  /// are leaves, whose gradients the sweep computes.
   ///
   ///     let recordedEveryStep = TrainingOptions(epochs: 10, batchSize: 32, replaysMiniBatches: false)
   public var replaysMiniBatches: Bool
