@@ -108,6 +108,12 @@ private struct RecordedCounts {
     var operands = 0
     var constants = 0
 
+    /// Each count the larger of the two.
+    static func maximum(_ a: Counts, _ b: Counts) -> Counts {
+      Counts(nodes: Swift.max(a.nodes, b.nodes), operands: Swift.max(a.operands, b.operands),
+             constants: Swift.max(a.constants, b.constants))
+    }
+
     static func - (a: Counts, b: Counts) -> Counts {
       Counts(nodes: a.nodes - b.nodes, operands: a.operands - b.operands,
              constants: a.constants - b.constants)
@@ -156,31 +162,21 @@ private struct RecordedCounts {
       let one = record(rows: 1, target: target, penalty: false)
       let two = record(rows: 2, target: target, penalty: false)
       let row = two - one
-      perRow.nodes = Swift.max(perRow.nodes, row.nodes)
-      perRow.operands = Swift.max(perRow.operands, row.operands)
-      perRow.constants = Swift.max(perRow.constants, row.constants)
+      perRow = .maximum(perRow, row)
       let once = one - row
-      fixed.nodes = Swift.max(fixed.nodes, once.nodes)
-      fixed.operands = Swift.max(fixed.operands, once.operands)
-      fixed.constants = Swift.max(fixed.constants, once.constants)
+      fixed = .maximum(fixed, once)
       if let leaves = loss.leafTargets(target, outputSize: model.outputSize) {
         let one = record(rows: 1, target: target, penalty: false, leaves: leaves)
         let two = record(rows: 2, target: target, penalty: false, leaves: leaves)
         let row = two - one
-        leafPerRow.nodes = Swift.max(leafPerRow.nodes, row.nodes)
-        leafPerRow.operands = Swift.max(leafPerRow.operands, row.operands)
-        leafPerRow.constants = Swift.max(leafPerRow.constants, row.constants)
+        leafPerRow = .maximum(leafPerRow, row)
         let once = one - row
-        leafFixed.nodes = Swift.max(leafFixed.nodes, once.nodes)
-        leafFixed.operands = Swift.max(leafFixed.operands, once.operands)
-        leafFixed.constants = Swift.max(leafFixed.constants, once.constants)
+        leafFixed = .maximum(leafFixed, once)
       }
       if l2 {
         let withPenalty = record(rows: 1, target: target, penalty: true)
         let extra = withPenalty - one
-        penalty.nodes = Swift.max(penalty.nodes, extra.nodes)
-        penalty.operands = Swift.max(penalty.operands, extra.operands)
-        penalty.constants = Swift.max(penalty.constants, extra.constants)
+        penalty = .maximum(penalty, extra)
       }
     }
     // The schedule's runs, from a sample of several windows of nodes.
@@ -225,13 +221,7 @@ private struct RecordedCounts {
     // estimate of a loss with no leaf form stays the constant one).
     let (each, once) =
       asLeaves
-      ? (Counts(nodes: Swift.max(perRow.nodes, leafPerRow.nodes),
-                operands: Swift.max(perRow.operands, leafPerRow.operands),
-                constants: Swift.max(perRow.constants, leafPerRow.constants)),
-         Counts(nodes: Swift.max(fixed.nodes, leafFixed.nodes),
-                operands: Swift.max(fixed.operands, leafFixed.operands),
-                constants: Swift.max(fixed.constants, leafFixed.constants)))
-      : (perRow, fixed)
+      ? (Counts.maximum(perRow, leafPerRow), Counts.maximum(fixed, leafFixed)) : (perRow, fixed)
     var recorded = Counts(
       nodes: once.nodes + rows * each.nodes, operands: once.operands + rows * each.operands,
       constants: once.constants + rows * each.constants)

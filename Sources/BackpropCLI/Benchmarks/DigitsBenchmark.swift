@@ -74,6 +74,20 @@ enum DigitsBenchmark {
     }
   }
 
+  /// The engine's three configurations of `options`: `train`'s defaults,
+  /// every batch recorded, and 2 shards on 2 threads.
+  static func configurations(_ options: TrainingOptions) -> [(String, TrainingOptions)] {
+    var recorded = options
+    recorded.replaysMiniBatches = false
+    var threads = options
+    (threads.shards, threads.threads) = (2, 2)
+    return [
+      ("engine, train's defaults, 1 thread", options),
+      ("engine, every batch recorded, 1 thread", recorded),
+      ("engine, train's defaults, 2 shards, 2 threads", threads),
+    ]
+  }
+
   static func printTable(_ title: String, _ lines: [Line], hand: Line, epochs: Int, peers: String) {
     print(title)
     print("  " + "configuration".padding(toLength: 46, withPad: " ", startingAt: 0)
@@ -106,18 +120,10 @@ enum DigitsBenchmark {
     }
     let adam = { (p: [Value]) in try Adam(parameters: p, learningRate: 0.01) }
     let w3 = TrainingOptions(epochs: 20, batchSize: 32, shuffle: false)
-    var w3Recorded = w3
-    w3Recorded.replaysMiniBatches = false
-    var w3Threads = w3
-    (w3Threads.shards, w3Threads.threads) = (2, 2)
     // A warm-up, untimed: the first run pays for fresh memory (on this VM
     // about 2 ns a byte), which the later ones would not.
     _ = try engine("warm-up", mlp, trainW3, testW3, adam, w3)
-    let w3Lines = [
-      try engine("engine, train's defaults, 1 thread", mlp, trainW3, testW3, adam, w3),
-      try engine("engine, every batch recorded, 1 thread", mlp, trainW3, testW3, adam, w3Recorded),
-      try engine("engine, train's defaults, 2 shards, 2 threads", mlp, trainW3, testW3, adam, w3Threads),
-    ]
+    let w3Lines = try configurations(w3).map { try engine($0, mlp, trainW3, testW3, adam, $1) }
     let initial3 = Tape.scope { mlp().parameterValues }
     let start3 = Date()
     let hand3 = HandWrittenMLP.train(
@@ -142,18 +148,10 @@ enum DigitsBenchmark {
     let make = { net(seed: 5) }
     let sgd = { (p: [Value]) in try SGD(parameters: p, learningRate: 0.01, momentum: 0.9) }
     let w4 = TrainingOptions(epochs: epochs, batchSize: 32, shuffle: false)
-    var w4Recorded = w4
-    w4Recorded.replaysMiniBatches = false
-    var w4Threads = w4
-    (w4Threads.shards, w4Threads.threads) = (2, 2)
     var warmUp = w4
     warmUp.epochs = 1
     _ = try engine("warm-up", make, trainW4.rows(0..<256), testW4.rows(0..<32), sgd, warmUp)
-    let w4Lines = [
-      try engine("engine, train's defaults, 1 thread", make, trainW4, testW4, sgd, w4),
-      try engine("engine, every batch recorded, 1 thread", make, trainW4, testW4, sgd, w4Recorded),
-      try engine("engine, train's defaults, 2 shards, 2 threads", make, trainW4, testW4, sgd, w4Threads),
-    ]
+    let w4Lines = try configurations(w4).map { try engine($0, make, trainW4, testW4, sgd, $1) }
     let initial4 = Tape.scope { make().parameterValues }
     let start4 = Date()
     let hand4 = HandWrittenNet.train(
