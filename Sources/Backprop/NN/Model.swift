@@ -79,7 +79,9 @@ public struct ParameterGroup {
 ///     }
 ///
 /// ``Module/parameters`` comes from the groups unless the model stores it;
-/// `callAsFunction(_:)` on plain numbers records them as constants.
+/// `callAsFunction(_:)` on plain numbers records each number as a leaf and
+/// calls the model on them, unless the model has a faster way (an ``MLP``
+/// records them as constants of its first layer's dot products).
 public protocol Model: Module where Input == [Value], Output == [Value] {
   /// The number of inputs.
   var inputSize: Int { get }
@@ -92,7 +94,7 @@ public protocol Model: Module where Input == [Value], Output == [Value] {
   /// the current thread's tape, with the same values: how training puts a
   /// model on each thread's tape.
   func copy() -> Self
-  /// The outputs for inputs that are plain numbers, recorded as constants.
+  /// The outputs for inputs that are plain numbers.
   func callAsFunction(_ x: [Double]) -> [Value]
 }
 
@@ -100,7 +102,7 @@ extension Model {
   /// Every parameter, group after group.
   public var parameters: [Value] { parameterGroups.flatMap(\.parameters) }
 
-  /// Calls the model on constants: the inputs are recorded as leaves.
+  /// Calls the model on the numbers, each recorded as a leaf.
   public func callAsFunction(_ x: [Double]) -> [Value] { self(x.map { Value($0) }) }
 
   /// The parameters whose role is not ``ParameterRole/bias``, in order: what
