@@ -222,6 +222,25 @@ struct Seed004NetTests {
           "120×1×1", "84×1×1", "10×1×1"])
   }
 
+  @Test("the seed's loop on a Sequential: a loss of its output images is the loss of their values")
+  func lossOfImages() throws {
+    Tape.scope {
+      let net = Sequential(inputShape: Shape(channels: 1, height: 4, width: 4),
+        Conv2D(inputChannels: 1, outputChannels: 2, kernelSize: 3), Flatten(),
+        Layer(inputSize: 8, outputSize: 3))
+      let input = (0..<2).map { k in
+        Image(shape: net.inputShape, pixels: (0..<16).map { Double(($0 + k) % 5) / 5 })
+      }
+      let target: [[Double]] = [[0], [2]]
+      let criterion = Loss.softmaxCrossEntropy
+      let output = input.map { net($0) }
+      let loss = criterion(output, target)
+      #expect(loss.data == criterion(output.map(\.values), target).data)
+      loss.backward()
+      #expect(net.parameterGradients.contains { $0 != 0 })
+    }
+  }
+
   @Test("gradients on a digit agree with back-propagation written by hand on arrays")
   func againstHandWrittenBackpropagation() throws {
     let data = try digits(2)

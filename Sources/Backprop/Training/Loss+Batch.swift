@@ -31,6 +31,18 @@ extension Loss {
     return partialLoss(outputs, targets, batchCount: outputs.count)
   }
 
+  /// The batch loss of a ``Sequential``'s output images, each taken as its
+  /// values in CHW order: seed 004's `loss = criterion(output, target)`
+  /// with `output = input.map { net($0) }`.
+  ///
+  ///     let output = images.map { net($0) }   // [Image]
+  ///     let loss = Loss.softmaxCrossEntropy(output, targets)
+  ///
+  /// - Precondition: As for ``callAsFunction(_:_:)-([[Value]],_)``.
+  public func callAsFunction(_ outputs: [Image], _ targets: [[Double]]) -> Value {
+    self(outputs.map(\.values), targets)
+  }
+
   /// The part of a batch loss that some of its examples contribute:
   /// `Value.sum(perExample) * (1.0 / Double(batchCount))`, with `batchCount`
   /// the size of the whole batch. Parallel training adds up such parts, one

@@ -24,7 +24,7 @@ extension Loss {
   ///
   /// Call it once on a data set before training, so that a bad row stops the
   /// run before any step instead of tripping a precondition in
-  /// ``callAsFunction(_:_:)``.
+  /// ``callAsFunction(_:_:)-([[Value]],_)``.
   ///
   /// - Parameters:
   ///   - targets: The target rows, one per example.

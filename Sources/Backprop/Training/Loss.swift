@@ -35,7 +35,7 @@
 /// PyTorch's functional API name them.
 ///
 /// One error model holds for all of them, and for this enum's
-/// ``callAsFunction(_:_:)``: a loss of `Value`s never throws. A programming
+/// ``callAsFunction(_:_:)-([[Value]],_)``: a loss of `Value`s never throws. A programming
 /// mistake (an empty list of outputs, a target of the wrong length, a class
 /// index out of range) stops the program with a message that says what was
 /// wrong and what to do, in release builds too. The values of the targets are
