@@ -60,56 +60,13 @@ private func digits(_ count: Int) throws -> Dataset {
 
 // MARK: - The same network by hand, on plain arrays
 
-/// A convolution of `x` (`c` channels of `h`×`w`), valid, stride 1, with
-/// kernels `w[o]` in (channel, row, column) order.
-private func convolve(_ x: [Double], _ c: Int, _ h: Int, _ w: Int, _ kernels: [[Double]],
-                      _ biases: [Double], _ k: Int) -> [Double] {
-  let oh = h - k + 1
-  let ow = w - k + 1
-  var y = [Double](repeating: 0, count: kernels.count * oh * ow)
-  for o in kernels.indices {
-    for r in 0..<oh {
-      for s in 0..<ow {
-        var total = 0.0
-        for ch in 0..<c {
-          for i in 0..<k {
-            for j in 0..<k { total += kernels[o][(ch * k + i) * k + j] * x[(ch * h + r + i) * w + s + j] }
-          }
-        }
-        y[(o * oh + r) * ow + s] = total + biases[o]
-      }
-    }
-  }
-  return y
-}
-
-/// The convolution's backward: the gradients of the kernels, the biases
-/// and the input from the output's gradient `dy`.
-private func convolveBackward(_ x: [Double], _ c: Int, _ h: Int, _ w: Int, _ kernels: [[Double]],
-                              _ k: Int, _ dy: [Double]) -> (dw: [[Double]], db: [Double], dx: [Double]) {
-  let oh = h - k + 1
-  let ow = w - k + 1
-  var dw = kernels.map { [Double](repeating: 0, count: $0.count) }
-  var db = [Double](repeating: 0, count: kernels.count)
-  var dx = [Double](repeating: 0, count: x.count)
-  for o in kernels.indices {
-    for r in 0..<oh {
-      for s in 0..<ow {
-        let g = dy[(o * oh + r) * ow + s]
-        db[o] += g
-        for ch in 0..<c {
-          for i in 0..<k {
-            for j in 0..<k {
-              let xi = (ch * h + r + i) * w + s + j
-              dw[o][(ch * k + i) * k + j] += g * x[xi]
-              dx[xi] += g * kernels[o][(ch * k + i) * k + j]
-            }
-          }
-        }
-      }
-    }
-  }
-  return (dw, db, dx)
+/// The valid 3×3 convolution of `channels` maps of `size`², stride 1:
+/// `DirectConvolution` (Conv2DTests' oracle) of that shape.
+private func convolution(_ channels: Int, _ size: Int, to outputs: Int) -> DirectConvolution {
+  DirectConvolution(
+    shape: ConvCase(
+      inputChannels: channels, outputChannels: outputs, kernelSize: 3, stride: 1, padding: 0,
+      height: size, width: size))
 }
 
 /// Max-pool 2×2 of `c` channels of `h`×`w` (floor): the outputs and, for
@@ -152,10 +109,12 @@ private func handGradient(_ net: Net, _ image: [Double], label: Int) -> [Double]
     zip(w, b).map { row, bias in zip(row, x).reduce(0) { $0 + $1.0 * $1.1 } + bias }
   }
   // Forward.
-  let z1 = convolve(image, 1, 32, 32, k1, b1, 3)  // 6×30×30
+  let conv1 = convolution(1, 32, to: 6)
+  let conv2 = convolution(6, 15, to: 16)
+  let z1 = conv1.forward(x: image, w: k1, b: b1)  // 6×30×30
   let a1 = z1.map { Swift.max($0, 0) }
   let (p1, from1) = maxPool(a1, 6, 30, 30)  // 6×15×15
-  let z2 = convolve(p1, 6, 15, 15, k2, b2, 3)  // 16×13×13
+  let z2 = conv2.forward(x: p1, w: k2, b: b2)  // 16×13×13
   let a2 = z2.map { Swift.max($0, 0) }
   let (p2, from2) = maxPool(a2, 16, 13, 13)  // 16×6×6 = 576
   let z3 = affine(w3, c3, p2)
@@ -187,11 +146,11 @@ private func handGradient(_ net: Net, _ image: [Double], label: Int) -> [Double]
   var da2 = [Double](repeating: 0, count: a2.count)
   for (k, i) in from2.enumerated() { da2[i] += dp2[k] }
   let dz2 = zip(da2, z2).map { $1 > 0 ? $0 : 0 }
-  let (dk2, db2, dp1) = convolveBackward(p1, 6, 15, 15, k2, 3, dz2)
+  let (dp1, dk2, db2) = conv2.backward(x: p1, w: k2, g: dz2)
   var da1 = [Double](repeating: 0, count: a1.count)
   for (k, i) in from1.enumerated() { da1[i] += dp1[k] }
   let dz1 = zip(da1, z1).map { $1 > 0 ? $0 : 0 }
-  let (dk1, db1, _) = convolveBackward(image, 1, 32, 32, k1, 3, dz1)
+  let (_, dk1, db1) = conv1.backward(x: image, w: k1, g: dz1)
   func kernelsThenBias(_ dk: [[Double]], _ db: [Double]) -> [Double] {
     zip(dk, db).flatMap { $0 + [$1] }
   }

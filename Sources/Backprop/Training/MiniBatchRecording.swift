@@ -10,14 +10,12 @@
 final class MiniBatchRecording {
   /// The examples the graph holds.
   let count: Int
-  /// The batch size its mean divides by (``count`` for one shard, the whole
-  /// batch's size for a shard of it).
-  let batchCount: Int
   private let recording: Recording
-  private var inputs: [Value] = []
-  private var targets: [Value] = []
+  /// The leaves of the examples' numbers, row after row.
+  private let inputs: [Value]
+  private let targets: [Value]
   /// The model's output nodes, row after row.
-  private(set) var outputs: [UInt32] = []
+  let outputs: [UInt32]
   private let data: Dataset
   private let loss: Loss
   private let outputSize: Int
@@ -30,17 +28,16 @@ final class MiniBatchRecording {
     l2: Double, penalty: [Value]?
   ) {
     count = rows.count
-    self.batchCount = batchCount
     self.data = data
     self.loss = loss
-    outputSize = model.outputSize
+    let outputSize = model.outputSize
+    self.outputSize = outputSize
     var inputs: [Value] = []
     var targets: [Value] = []
     var outputs: [UInt32] = []
-    let outputSize = model.outputSize
+    // The body runs once: a recording that is not replayable is never
+    // replayed (callers check ``isReplayable`` and record every batch).
     recording = Recording(on: tape) {
-      inputs.removeAll()
-      targets.removeAll()
       let predicted = rows.map { row -> [Value] in
         let x = data.features[row].map { Value($0) }
         inputs.append(contentsOf: x)

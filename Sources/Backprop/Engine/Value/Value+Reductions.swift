@@ -161,15 +161,9 @@ extension Value {
   /// - Complexity: O(n) time, one node and n operand entries.
   @inlinable
   public static func logSumExp(_ values: [Value]) -> Value {
-    let s = values.first?.storage ?? Tape.currentStorage
-    let n = values.count
-    let start = s.reserveOperands(n)
-    guard gather(values, of: s, into: s.operands + start, step: 1) else {
-      operandFailure([values])
+    recordList(.logSumExp, values, on: values.first?.storage ?? Tape.currentStorage) {
+      NaryForward.logSumExp($0, count: $1, data: $2)
     }
-    let result = NaryForward.logSumExp(s.operands + start, count: n, data: s.data)
-    return s.record(
-      .logSumExp, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
   }
 
   /// The largest of `values`, recorded as one node, with PyTorch's
@@ -198,15 +192,27 @@ extension Value {
     require(
       !values.isEmpty,
       "Backprop: Value.maximum(of:) needs at least one value; the maximum of none is undefined")
-    let s = values[0].storage
+    return recordList(.maxOf, values, on: values[0].storage) {
+      NaryForward.maximum($0, count: $1, data: $2)
+    }
+  }
+
+  /// Records `values` as the operands of one node of the list op `code`,
+  /// whose value `forward` computes from the operands, their count and the
+  /// data column; stops naming the operands unless they are live values of
+  /// `s`.
+  @inlinable @inline(__always)
+  static func recordList(
+    _ code: OpCode, _ values: [Value], on s: UnsafeMutablePointer<TapeStorage>,
+    _ forward: (UnsafePointer<UInt32>, Int, UnsafePointer<Double>) -> Double
+  ) -> Value {
     let n = values.count
     let start = s.reserveOperands(n)
     guard gather(values, of: s, into: s.operands + start, step: 1) else {
       operandFailure([values])
     }
-    let result = NaryForward.maximum(s.operands + start, count: n, data: s.data)
-    return s.record(
-      .maxOf, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
+    let result = forward(s.operands + start, n, s.data)
+    return s.record(code, UInt32(truncatingIfNeeded: start), UInt32(truncatingIfNeeded: n), result)
   }
 
   /// The softmax `exp(xᵢ) / Σⱼ exp(xⱼ)`, exact for logits of any magnitude,
