@@ -52,6 +52,15 @@ let usage = """
     predict --model model.json --data FILE.csv [--target COLUMN]
                     one prediction per row on stdout; with a target column,
                     the accuracy or mean squared error on stderr
+    explain EXPRESSION [--at a=2,b=-3] [--format text] [--output FILE]
+                    the forward table, the chain-rule ledger and the gradients
+                    (checked by central differences) of an expression such as
+                    "(a * b + b^3).relu()"; the program may also come from
+                    --file FILE or stdin (-), with let lines (let a = -4.0).
+                    --format text markdown json dot mermaid svg html;
+                    --digits 6. Exit 2 for a mistake on the command line (the
+                    expression argument included, with a caret under it),
+                    1 for a file or stdin that does not parse
     worked-example  back-propagate through the worked example of the lecture
                     notes (seed 000, §5.1) and print every derivative
     bench engine    time the engine against hand-written derivatives
@@ -83,6 +92,8 @@ func runCommand(_ arguments: [String]) throws {
     try TrainCommand.run(rest)
   case "predict":
     try PredictCommand.run(rest)
+  case "explain":
+    try ExplainCommand.run(rest)
   case "worked-example":
     guard rest.isEmpty else {
       throw UsageError(description: "worked-example takes no arguments")

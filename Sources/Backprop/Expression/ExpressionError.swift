@@ -1,14 +1,14 @@
 // The one error of the expression language: where (line and column), what
 // was found there and what was expected, shown under the source line.
 
-/// A mistake in the text of an ``Expression``, or a name it cannot give a
+/// A mistake in the text of an ``Formula``, or a name it cannot give a
 /// value to, with its place in the source.
 ///
 /// Its description is three lines: the place and the problem, the source
 /// line, and a caret `^` under the column:
 ///
 ///     do {
-///       _ = try Expression("a + * b")
+///       _ = try Formula("a + * b")
 ///     } catch {
 ///       print(error)
 ///     }

@@ -38,7 +38,7 @@ struct ExpressionEvaluator {
     self.lexer = lexer
   }
 
-  mutating func run(_ statements: [Statement]) throws(ExpressionError) -> ExpressionEvaluation {
+  mutating func run(_ statements: [Statement]) throws(ExpressionError) -> Formula.Evaluation {
     // Undefined names first, in order of use, so that inputs lead the tape.
     var used: [(String, SourcePosition)] = []
     var defined = Set<String>()
@@ -71,7 +71,7 @@ struct ExpressionEvaluator {
         output = define(s.name, binary(op, current, try evaluate(s.body)))
       }
     }
-    return ExpressionEvaluation(output: output ?? Value(0), inputs: inputs, values: bindings)
+    return Formula.Evaluation(output: output ?? Value(0), inputs: inputs, values: bindings)
   }
 
   /// Binds `name` to `operand` and labels its node: a number becomes a

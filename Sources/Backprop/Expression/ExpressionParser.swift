@@ -1,5 +1,5 @@
 // The parser: tokens to statements by recursive descent, one function per
-// precedence level (the grammar is in the doc comment of `Expression`).
+// precedence level (the grammar is in the doc comment of `Formula`).
 
 struct ExpressionParser {
   let lexer: ExpressionLexer

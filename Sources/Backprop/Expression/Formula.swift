@@ -5,7 +5,7 @@
 /// builds real ``Value``s when evaluated: the text a learner types to see
 /// what the engine does with it (`backprop explain`, ``Explanation``).
 ///
-///     let e = try Expression("let c = a * b + b^3\nc.relu()")
+///     let e = try Formula("let c = a * b + b^3\nc.relu()")
 ///     print(e.inputNames)
 ///     // Prints "["a", "b"]"
 ///     let result = try e.evaluate(at: ["a": -4, "b": 2])
@@ -57,7 +57,7 @@
 /// value. Arithmetic on plain numbers alone is done on numbers (`2 * 3` is
 /// 6, not a node); a number beside a value is the op's constant (`c + 1`
 /// is one node `+ 1.0`).
-public struct Expression: Sendable, Hashable, CustomStringConvertible {
+public struct Formula: Sendable, Hashable, CustomStringConvertible {
   /// The text, as given.
   public let source: String
   let statements: [Statement]
@@ -75,7 +75,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
   /// Parses and checks `source`: its syntax, every function and its
   /// arguments, and that no name is used before the line that defines it.
   ///
-  ///     let e = try Expression("a = -4.0\nb = 2.0\nc = a + b\nc += c + 1\nc")
+  ///     let e = try Formula("a = -4.0\nb = 2.0\nc = a + b\nc += c + 1\nc")
   ///     print(e.inputNames, e.outputName ?? "-")
   ///     // Prints "["a", "b"] -"
   ///
@@ -99,7 +99,7 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
   /// Evaluates the program on the current thread's tape: every operation
   /// is the library's own, recorded as it runs.
   ///
-  ///     let e = try Expression("x * y + 1")
+  ///     let e = try Formula("x * y + 1")
   ///     let r = try e.evaluate(at: ["x": 2, "y": 3])
   ///     print(r.output.data)
   ///     // Prints "7.0"
@@ -112,24 +112,26 @@ public struct Expression: Sendable, Hashable, CustomStringConvertible {
   /// - Throws: ``ExpressionError`` of kind
   ///   ``ExpressionError/Kind/unknownName(_:)`` at the first use of an
   ///   undefined name with no value.
-  public func evaluate(at values: [String: Double] = [:]) throws(ExpressionError) -> ExpressionEvaluation {
+  public func evaluate(at values: [String: Double] = [:]) throws(ExpressionError) -> Evaluation {
     var evaluator = ExpressionEvaluator(values: values, lexer: ExpressionLexer(source))
     return try evaluator.run(statements)
   }
 }
 
-/// What ``Expression/evaluate(at:)`` built: engine values on the tape that
-/// was current.
-///
-///     let r = try Expression("let y = x * x\ny").evaluate(at: ["x": 3])
-///     r.output.backward()
-///     print(r.values["x"]?.grad ?? 0)
-///     // Prints "6.0"
-public struct ExpressionEvaluation {
-  /// The program's output.
-  public let output: Value
-  /// The inputs, labelled leaves, in the order they were made.
-  public let inputs: [Value]
-  /// Each name's value after the last line.
-  public let values: [String: Value]
+extension Formula {
+  /// What ``Formula/evaluate(at:)`` built: engine values on the tape that
+  /// was current.
+  ///
+  ///     let r = try Formula("let y = x * x\ny").evaluate(at: ["x": 3])
+  ///     r.output.backward()
+  ///     print(r.values["x"]?.grad ?? 0)
+  ///     // Prints "6.0"
+  public struct Evaluation {
+    /// The program's output.
+    public let output: Value
+    /// The inputs, labelled leaves, in the order they were made.
+    public let inputs: [Value]
+    /// Each name's value after the last line.
+    public let values: [String: Value]
+  }
 }
