@@ -58,9 +58,10 @@ struct ExpressionParser {
   /// statement = "let" name "=" expr | name ( "=" | "+=" | "-=" | "*=" | "/=" ) expr | expr ;
   mutating func statement() throws(ExpressionError) -> Statement {
     var isLet = false
-    if case .name("let") = current.kind, case .name = peek(1).kind {
+    if case .name("let") = current.kind {
       isLet = true
       _ = advance()
+      guard case .name = current.kind else { throw fail("a name after let") }
     }
     if case .name(let n) = current.kind, case .symbol(let s) = peek(1).kind,
       ["=", "+=", "-=", "*=", "/="].contains(s)
@@ -79,7 +80,10 @@ struct ExpressionParser {
         }
       return Statement(kind: kind, name: n, namePosition: nameToken.position, body: body)
     }
-    if isLet { throw fail("\"=\" after let \(tokens[i - 1].text)") }
+    if isLet {
+      let name = advance()
+      throw fail("\"=\" after let \(name.text)")
+    }
     let body = try expression()
     return Statement(kind: .output, name: "", namePosition: body.position, body: body)
   }
