@@ -21,15 +21,50 @@ extension Explanation {
   /// - Returns: The tables, separated by blank lines, with a line saying
   ///   whether every check passed.
   public func text(digits: Int = 6) -> String {
-    var parts = ["\(outputName) = \(GraphText.fixed(value, digits))"]
-    parts.append("forward, in creation order\n" + Self.aligned(forwardRows(digits), numeric: [4]))
-    parts.append(
-      "chain rule, in the order backward applies it\n"
-        + Self.aligned(ledgerRows(digits), numeric: [3, 4, 5]))
-    parts.append(
-      "gradients, checked by central differences\n" + Self.aligned(gradientRows(digits), numeric: [1, 2, 3, 4, 5])
-        + "\n" + verdict)
-    return parts.joined(separator: "\n\n")
+    [
+      "\(outputName) = \(GraphText.fixed(value, digits))",
+      "forward, in creation order\n" + forwardTable(digits: digits),
+      "chain rule, in the order backward applies it\n" + ledgerTable(digits: digits),
+      "gradients, checked by central differences\n" + gradientTable(digits: digits),
+    ].joined(separator: "\n\n")
+  }
+
+  /// The forward table alone: node, name, op, operands, value.
+  ///
+  ///     print(explanation.forwardTable(digits: 2))
+  ///     // node  name  op     operands  value
+  ///     // #0    x     input             3.00
+  ///
+  /// - Parameter digits: Digits after the point; 6 by default.
+  /// - Returns: A header line and a line per node.
+  public func forwardTable(digits: Int = 6) -> String {
+    Self.aligned(forwardRows(digits), numeric: [4])
+  }
+
+  /// The chain-rule ledger alone, as ``BackwardTrace/table(digits:)``
+  /// prints it.
+  ///
+  ///     print(explanation.ledgerTable(digits: 2))
+  ///     // node  op     input  ∂node/∂input  upstream  contribution
+  ///
+  /// - Parameter digits: Digits after the point; 6 by default.
+  /// - Returns: A header line and a line per step.
+  public func ledgerTable(digits: Int = 6) -> String {
+    Self.aligned(ledgerRows(digits), numeric: [3, 4, 5])
+  }
+
+  /// The gradients alone, each with its central difference and check, and
+  /// a last line with the verdict and the rule.
+  ///
+  ///     print(explanation.gradientTable(digits: 2))
+  ///     // input  value  gradient  numeric  difference  allowed  check
+  ///     // x       3.00      6.00     6.00     0.0e+00  6.1e-06  pass
+  ///     // every gradient agrees with its central difference (…)
+  ///
+  /// - Parameter digits: Digits after the point; 6 by default.
+  /// - Returns: A header line, a line per input and the verdict.
+  public func gradientTable(digits: Int = 6) -> String {
+    Self.aligned(gradientRows(digits), numeric: [1, 2, 3, 4, 5]) + "\n" + verdict
   }
 
   /// The tables as Markdown: a heading per table and pipe tables, numbers
