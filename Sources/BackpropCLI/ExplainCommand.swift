@@ -55,7 +55,7 @@ enum ExplainCommand {
         description: "explain takes one expression, not \(positional.count); quote it: backprop explain \"a * b\"")
     }
     let format = try options.choice("--format", default: "text", from: formats) ?? "text"
-    let digits = try options.integer("--digits", default: 6, in: 0...17)
+    let digits = options["--digits"] == nil ? nil : try options.integer("--digits", default: 6, in: 0...17)
     let values = try atValues(options["--at"])
     if let output = options["--output"], output.isEmpty {
       throw options.mistake("--output", output, "give a file name")
@@ -92,25 +92,25 @@ enum ExplainCommand {
   }
 
   /// The explanation in `format`; a graph format pictures the output after
-  /// its backward sweep, on a tape of its own (node numbers from 0).
-  static func render(_ expression: Formula, at values: [String: Double], format: String, digits: Int) throws
+  /// its backward sweep, on a tape of its own (node numbers from 0), with
+  /// `digits` (4 when not given, as micrograd draws them).
+  static func render(_ expression: Formula, at values: [String: Double], format: String, digits: Int?) throws
     -> String
   {
     switch format {
-    case "markdown": return try Explanation(expression, at: values).markdown(digits: digits)
+    case "markdown": return try Explanation(expression, at: values).markdown(digits: digits ?? 6)
     case "json": return try Explanation(expression, at: values).json()
     case "dot", "mermaid", "svg", "html":
-      let explanation = try Explanation(expression, at: values)
+      let explanation = format == "svg" || format == "html" ? try Explanation(expression, at: values) : nil
       return try Tape().withCurrent {
         let output = try expression.evaluate(at: values).output
         output.backward()
-        switch format {
-        case "dot": return output.graphviz(digits: digits == 6 ? 4 : digits)
-        case "mermaid": return output.mermaid(digits: digits == 6 ? 4 : digits)
-        default: return try picture(format, of: output, explanation: explanation)
-        }
+        if format == "dot" { return output.graphviz(digits: digits ?? 4) }
+        if format == "mermaid" { return output.mermaid(digits: digits ?? 4) }
+        guard let explanation else { return "" }
+        return try picture(format, of: output, explanation: explanation)
       }
-    default: return try Explanation(expression, at: values).text(digits: digits)
+    default: return try Explanation(expression, at: values).text(digits: digits ?? 6)
     }
   }
 
