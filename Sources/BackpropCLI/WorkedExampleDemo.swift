@@ -10,7 +10,7 @@ import Foundation
 /// read beside them.
 enum WorkedExampleDemo {
   /// The network's values, labelled in the notes' notation (x₁, w⁰₁₁, b⁰₁,
-  /// Z¹₁, A¹₁, ŷ).
+  /// (W⁰A⁰)₁, Z¹₁, A¹₁, ŷ; A⁰ = x).
   struct Network {
     var weights: [[[Value]]]  // W^l: sizes[l+1] rows, sizes[l] columns
     var biases: [[Value]]  // B^l
@@ -39,7 +39,9 @@ enum WorkedExampleDemo {
     var activations: [[Value]] = []
     for l in 0..<3 {
       let z = (0..<sizes[l + 1]).map { i in
-        let z = Value.dot(weights[l][i], a) + biases[l][i]
+        let product = Value.dot(weights[l][i], a)
+        product.label = "(W\(superscripts[l])A\(superscripts[l]))\(subscripts[i + 1])"
+        let z = product + biases[l][i]
         z.label = l == 2 ? "ŷ" : "Z\(superscripts[l + 1])\(subscripts[i + 1])"
         return z
       }
@@ -62,7 +64,9 @@ enum WorkedExampleDemo {
       let network = build()
       let page = network.yHat.stepThroughPage(title: "Seed 000, §5.1: the worked example, step by step")
       try page.write(toFile: path, atomically: true, encoding: .utf8)
-      print("wrote \(path)")
+      let parameters = network.weights.joined().joined().count + network.biases.joined().count
+      let computed = 2 * network.zs.joined().count + network.activations.joined().count  // W·A, Z, A
+      print("wrote \(path): \(3 + parameters + computed) values (3 inputs, \(parameters) parameters, \(computed) computed)")
     }
   }
 

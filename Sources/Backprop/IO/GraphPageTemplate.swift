@@ -127,6 +127,8 @@ enum GraphPageTemplate {
         status.setAttribute("data-node-name", c ? c.name : "");
         status.setAttribute("data-node-data", c && f > 0 ? c.data : "");
         status.setAttribute("data-node-grad", c && shown[c.id] ? shown[c.id].grad : "");
+        var record = c ? el("n" + c.id) : null;
+        if (record && record.scrollIntoView) { record.scrollIntoView({ block: "nearest", inline: "center" }); }
         status.setAttribute("data-ready", "true");
         status.textContent = drawn + " values drawn; forward: " + f + " of " + N + " values computed; backward: " +
           b + " of " + B + " steps.";

@@ -162,7 +162,8 @@ struct GraphSVG {
     var attributes = "id=\"\(rid)\" class=\"value\""
     if interactive {
       let fields = GraphText.fields(node, digits: options.digits).joined(separator: ", ")
-      attributes += " tabindex=\"0\" data-index=\"\(node.index)\" aria-label=\"\(Self.escape(fields))\""
+      attributes += " tabindex=\"0\" data-index=\"\(node.index)\" data-name=\"\(Self.escape(name(k)))\""
+        + " aria-label=\"\(Self.escape(fields))\""
     }
     var out = ["<g \(attributes)>"]
     out.append(
