@@ -17,7 +17,7 @@
 ///    (down, then up, a few passes); the order with the fewest crossings is
 ///    kept, so the result never has more crossings than creation order.
 /// 5. Coordinates: each layer is a column as wide as its widest item; items
-///    are stacked in their order and the column is centred vertically.
+///    keep their order and move towards their neighbours' mean height.
 ///
 /// Everything is a function of the snapshot, so the same graph gives the
 /// same layout, byte for byte.
@@ -214,23 +214,64 @@ struct GraphLayout {
     crossings = bestCount
   }
 
-  /// Columns left to right, rows top to bottom, each column centred.
-  mutating func place() {
+  /// Columns left to right; in each column the items keep their order, each
+  /// as close as the gaps allow to the mean height of its neighbours in the
+  /// next column (a few sweeps each way, starting from centred columns).
+  mutating func place(sweeps: Int = 4) {
     var x = Self.margin
-    let columnHeights = layers.map { layer in
-      layer.reduce(0.0) { $0 + items[$1].height } + Double(max(0, layer.count - 1)) * Self.rowGap
-    }
-    height = (columnHeights.max() ?? 0) + 2 * Self.margin
-    for (l, layer) in layers.enumerated() {
+    for layer in layers {
       let columnWidth = layer.map { items[$0].width }.max() ?? 0
-      var y = (height - columnHeights[l]) / 2
-      for i in layer {
-        items[i].x = x + columnWidth / 2
-        items[i].y = y + items[i].height / 2
-        y += items[i].height + Self.rowGap
-      }
+      for i in layer { items[i].x = x + columnWidth / 2 }
       x += columnWidth + Self.columnGap
     }
     width = x - Self.columnGap + Self.margin
+    let columnHeights = layers.map { layer in
+      layer.reduce(0.0) { $0 + items[$1].height } + Double(max(0, layer.count - 1)) * Self.rowGap
+    }
+    let tallest = columnHeights.max() ?? 0
+    for (l, layer) in layers.enumerated() {
+      var y = (tallest - columnHeights[l]) / 2
+      for i in layer {
+        items[i].y = y + items[i].height / 2
+        y += items[i].height + Self.rowGap
+      }
+    }
+    var up = Array(repeating: [Int](), count: items.count)
+    var down = Array(repeating: [Int](), count: items.count)
+    for between in segments() {
+      for (a, b) in between {
+        down[a].append(b)
+        up[b].append(a)
+      }
+    }
+    for pass in 0..<(2 * sweeps) {
+      let downward = pass % 2 == 0
+      let sequence = downward ? Array(layers.indices.dropFirst()) : Array(layers.indices.dropLast().reversed())
+      for l in sequence { align(layers[l], to: downward ? up : down) }
+    }
+    let top = items.map { $0.y - $0.height / 2 }.min() ?? 0
+    let bottom = items.map { $0.y + $0.height / 2 }.max() ?? 0
+    for i in items.indices { items[i].y += Self.margin - top }
+    height = bottom - top + 2 * Self.margin
+  }
+
+  /// Moves a column's items towards their neighbours' mean height, keeping
+  /// their order and gaps: each is pushed below the one above it, then the
+  /// column is shifted by the mean distance that pushing added.
+  mutating func align(_ layer: [Int], to neighbours: [[Int]]) {
+    guard !layer.isEmpty else { return }
+    let desired = layer.map { i -> Double in
+      let n = neighbours[i]
+      return n.isEmpty ? items[i].y : n.reduce(0.0) { $0 + items[$1].y } / Double(n.count)
+    }
+    var placed: [Double] = []
+    var floor = -Double.infinity
+    for (k, i) in layer.enumerated() {
+      let y = max(desired[k], floor + items[i].height / 2)
+      placed.append(y)
+      floor = y + items[i].height / 2 + Self.rowGap
+    }
+    let shift = zip(placed, desired).reduce(0.0) { $0 + ($1.0 - $1.1) } / Double(layer.count)
+    for (k, i) in layer.enumerated() { items[i].y = placed[k] - shift }
   }
 }

@@ -3,7 +3,7 @@
 
 /// The neurons of a graph: a weighted sum (`dot`, `dot c` or `sum`) used
 /// only by an addition (the bias, a value or a constant), optionally
-/// followed by the one unary op (the activation) that alone uses it. This is
+/// followed by the one unary function (the activation) that alone uses it. This is
 /// what `Neuron` records: `activation(Value.dot(weights, x) + bias)`.
 ///
 /// Positions are indices into ``GraphSnapshot/nodes``.
@@ -42,8 +42,11 @@ struct NeuronGroups {
       else { continue }
       var group = Group(sum: k, preActivation: z, activation: nil)
       if users[z].count == 1, let a = users[z].first {
-        let layout = nodes[a].op.layout
-        if layout == .unary || layout == .unaryConstant || layout == .unaryFunction { group.activation = a }
+        let op = nodes[a].op
+        // An activation: a unary function (relu, sigmoid, a custom one), not arithmetic with a constant.
+        if op.layout == .unary || op.layout == .unaryFunction || op == .leakyReLU || op == .elu, op != .negate {
+          group.activation = a
+        }
       }
       let g = groups.count
       groups.append(group)
