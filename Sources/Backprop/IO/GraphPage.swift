@@ -132,15 +132,12 @@ struct GraphPageData {
     case .unary, .unaryFunction:
       text = "\(me) = \(node.name)(\(operands.joined(separator: ", ")))"
     case .unaryConstant:
-      text = ""
-      switch node.op {
-      case .addConstant: text = "\(me) = \(operands[0]) + \(c[0])"
-      case .multiplyConstant: text = "\(me) = \(operands[0]) × \(c[0])"
-      case .divideConstant: text = "\(me) = \(operands[0]) / \(c[0])"
-      case .constantMinus: text = "\(me) = \(c[0]) − \(operands[0])"
-      case .constantDivide: text = "\(me) = \(c[0]) / \(operands[0])"
-      default: text = "\(me) = \(node.name)(\(operands[0]), \(c.first ?? ""))"
-      }
+      let (x, k) = (operands[0], c.first ?? "")
+      let infix: [OpCode: String] = [
+        .addConstant: "\(x) + \(k)", .multiplyConstant: "\(x) × \(k)", .divideConstant: "\(x) / \(k)",
+        .constantMinus: "\(k) − \(x)", .constantDivide: "\(k) / \(x)",
+      ]
+      text = "\(me) = " + (infix[node.op] ?? "\(node.name)(\(x), \(k))")
     case .list:
       text = "\(me) = \(node.name)(\(Self.shortList(operands)))"
     case .pairs:

@@ -50,8 +50,8 @@ extension Value {
   /// - Parameter options: Digits, collapsing of neurons, title.
   /// - Returns: SVG text, the same bytes for the same graph.
   /// - Complexity: O(n + e²) for n nodes and e edges between adjacent
-  ///   layers (the crossing counts); about 30 ms for an MLP 2-16-16-1's loss
-  ///   at one point (400 nodes) in a debug build.
+  ///   columns (the crossing counts); an MLP 2-16-16-1's squared error at
+  ///   one point (438 nodes) takes about 0.16 s in a debug build.
   public func svg(_ options: GraphPictureOptions = .init()) -> String {
     GraphSVG(GraphSnapshot(root: self), options: options).render()
   }
