@@ -81,6 +81,18 @@ check "after every step Z²₃'s grad is the engine's D_Z^2 ŷ" \
 check "after every step b¹₂'s grad is the engine's D_B^1 ŷ" \
   graph_close "$(graph_attr "$graph/end.html" 'b¹₂' data-shown-grad)" "$(graph_expected 'D_B^1' 2)"
 
+# The buttons themselves: #press= clicks them in turn.
+dump_dom "$graph/page.html#press=forward.forward.forward.previous" "$graph/press.html"
+check "Forward step three times and Previous step once show two values" \
+  test "$(graph_attr "$graph/press.html" '#status' data-forward)" = 2
+dump_dom "$graph/page.html#press=backward.backward.backward" "$graph/press-b.html"
+check "Backward step computes every value first, then steps: three steps reach b²₁" \
+  test "$(graph_attr "$graph/press-b.html" '#status' data-forward)/$(graph_attr "$graph/press-b.html" '#status' data-node-name)" = "41/b²₁"
+dump_dom "$graph/page.html#press=all.reset" "$graph/press-r.html"
+check "Show all, then Reset, shows nothing" \
+  test "$(graph_attr "$graph/press-r.html" '#status' data-forward)/$(graph_attr "$graph/press-r.html" '#status' data-backward)" = "0/0"
+check "Reset is disabled when nothing is shown" grep -q '<button type="button" id="reset" disabled' "$graph/press-r.html"
+
 screenshot "$graph/page.html#backward=9" "$graph/shot.png"
 check "a screenshot of the page is not blank" not_blank "$graph/shot.png"
 

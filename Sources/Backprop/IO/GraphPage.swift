@@ -21,7 +21,9 @@ extension Value {
   /// applies the trace's step k. The page reads a state from its URL
   /// fragment, so a test or a link can ask for one without clicking:
   /// `steps.html#forward=3` (the first three values), `steps.html#backward=5`
-  /// (every value, and five backward steps). Its `<p id="status">` carries
+  /// (every value, and five backward steps); `#press=forward.backward`
+  /// clicks those buttons in turn (`reset`, `previous`, `forward`,
+  /// `backward`, `all`), for tests of the buttons. Its `<p id="status">` carries
   /// the state as data attributes once the script has run: `data-nodes`,
   /// `data-forward`, `data-backward`, and for the value the last step
   /// touched `data-node`, `data-node-name`, `data-node-data`,

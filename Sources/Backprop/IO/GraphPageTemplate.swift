@@ -177,6 +177,14 @@ enum GraphPageTemplate {
       }
       readState();
       render();
+      // #press=forward.forward.backward clicks those buttons in turn (for tests of the buttons themselves).
+      var press = /(?:^#|&)press=([a-z.]+)/.exec(location.hash || "");
+      if (press) {
+        press[1].split(".").forEach(function (name) {
+          var button = el(name);
+          if (button && button.tagName === "BUTTON") { button.click(); }
+        });
+      }
     })();
     </script>
     </body>
