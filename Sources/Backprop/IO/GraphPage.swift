@@ -61,11 +61,11 @@ struct GraphPageData {
     self.trace = trace
     self.digits = digits
     groups = NeuronGroups(graph)
+    position = Dictionary(uniqueKeysWithValues: graph.nodes.enumerated().map { ($1.index, $0) })
   }
 
-  var position: [Int: Int] {
-    Dictionary(uniqueKeysWithValues: graph.nodes.enumerated().map { ($1.index, $0) })
-  }
+  /// Tape index -> position in `graph.nodes`.
+  let position: [Int: Int]
 
   func name(_ index: Int) -> String {
     position[index].flatMap { graph.nodes[$0].label } ?? "#\(index)"
