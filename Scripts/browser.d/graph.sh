@@ -93,8 +93,19 @@ check "Show all, then Reset, shows nothing" \
   test "$(graph_attr "$graph/press-r.html" '#status' data-forward)/$(graph_attr "$graph/press-r.html" '#status' data-backward)" = "0/0"
 check "Reset is disabled when nothing is shown" grep -q '<button type="button" id="reset" disabled' "$graph/press-r.html"
 
+# Focusing a value shows its formula, in the notes' notation for a neuron.
+z11="$(graph_attr "$graph/start.html" 'Z¹₁' data-index)"
+dump_dom "$graph/page.html#focus=$z11" "$graph/focus.html"
+check "focusing Z¹₁ shows its formula with δ = D_Z¹₁ ŷ" \
+  grep -q '<p id="formula"[^>]*>Z¹₁ = (W⁰A⁰)₁ + b⁰₁ = 9.0000\..*δ = D_Z¹₁ ŷ' "$graph/focus.html"
+w011="$(graph_attr "$graph/start.html" 'w⁰₁₁' data-index)"
+dump_dom "$graph/page.html#focus=$w011" "$graph/focus-w.html"
+check "focusing w⁰₁₁ shows BP2's D_W" grep -q '<p id="formula"[^>]*>w⁰₁₁ = .*BP2: D_W = A ⊙ D_Z' "$graph/focus-w.html"
+
 screenshot "$graph/page.html#backward=9" "$graph/shot.png"
 check "a screenshot of the page is not blank" not_blank "$graph/shot.png"
+screenshot Docs/images/worked-example-neurons.svg "$graph/picture.png"
+check "the guide's picture of the network renders and is not blank" not_blank "$graph/picture.png"
 
 # Accessibility, in the dumped DOM: named buttons, labelled focusable
 # records, no positive tabindex, a status region, a language, no network.

@@ -23,7 +23,8 @@ extension Value {
   /// `steps.html#forward=3` (the first three values), `steps.html#backward=5`
   /// (every value, and five backward steps); `#press=forward.backward`
   /// clicks those buttons in turn (`reset`, `previous`, `forward`,
-  /// `backward`, `all`), for tests of the buttons. Its `<p id="status">` carries
+  /// `backward`, `all`), for tests of the buttons; `#focus=ID` focuses the
+  /// value whose ``Value/id`` is ID, which shows its formula. Its `<p id="status">` carries
   /// the state as data attributes once the script has run: `data-nodes`,
   /// `data-forward`, `data-backward`, and for the value the last step
   /// touched `data-node`, `data-node-name`, `data-node-data`,

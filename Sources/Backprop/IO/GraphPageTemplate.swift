@@ -177,6 +177,9 @@ enum GraphPageTemplate {
       }
       readState();
       render();
+      // #focus=ID moves the focus to the value with that id (its formula shows).
+      var focus = /(?:^#|&)focus=([0-9]+)/.exec(location.hash || "");
+      if (focus && el("n" + focus[1])) { el("n" + focus[1]).focus(); }
       // #press=forward.forward.backward clicks those buttons in turn (for tests of the buttons themselves).
       var press = /(?:^#|&)press=([a-z.]+)/.exec(location.hash || "");
       if (press) {
