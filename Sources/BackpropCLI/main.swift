@@ -61,8 +61,11 @@ let usage = """
                     --digits 6. Exit 2 for a mistake on the command line (the
                     expression argument included, with a caret under it),
                     1 for a file or stdin that does not parse
-    worked-example  back-propagate through the worked example of the lecture
-                    notes (seed 000, §5.1) and print every derivative
+    worked-example [--html FILE]
+                    back-propagate through the worked example of the lecture
+                    notes (seed 000, §5.1) and print every derivative; with
+                    --html, write a self-contained page that steps through
+                    the forward and backward sweeps instead
     bench engine    time the engine against hand-written derivatives
                     (build with -c release: swift run -c release backprop bench engine)
     bench mlp       time micrograd's demo workload, engine vs hand-written
@@ -95,10 +98,14 @@ func runCommand(_ arguments: [String]) throws {
   case "explain":
     try ExplainCommand.run(rest)
   case "worked-example":
-    guard rest.isEmpty else {
-      throw UsageError(description: "worked-example takes no arguments")
+    let options = try parseOptions(rest, allowed: ["--html"], command: "worked-example")
+    if let path = options["--html"] {
+      try WorkedExampleDemo.writePage(to: path)
+    } else {
+      WorkedExampleDemo.run()
     }
-    WorkedExampleDemo.run()
+  case "doc-pictures":  // not in the usage: regenerates Docs/images (Scripts/doc-pictures.sh)
+    try DocPictures.run(rest)
   case "bench":
     guard let what = rest.first else {
       throw UsageError(description: "bench needs a workload: bench engine")
