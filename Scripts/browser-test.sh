@@ -111,6 +111,26 @@ if len(counts) == 1 or differ < 0.01 * len(px):
 PY
 }
 
+dom_attr() { # DOM SELECTOR ATTRIBUTE: prints an attribute of the first element
+# matching #ID or [data-name=NAME] (html.parser from python3's stdlib).
+  python3 - "$@" <<'PY'
+import sys
+from html.parser import HTMLParser
+path, selector, attribute = sys.argv[1:4]
+class Find(HTMLParser):
+    found = None
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        key, want = ("id", selector[1:]) if selector.startswith("#") else ("data-name", selector)
+        if self.found is None and a.get(key) == want:
+            self.found = a.get(attribute)
+f = Find(); f.feed(open(path, encoding="utf-8").read())
+if f.found is None:
+    sys.exit(f"{path}: no {attribute} on {selector}")
+print(f.found)
+PY
+}
+
 for part in Scripts/browser.d/*.sh; do
   [ -e "$part" ] || continue
   echo "-- $part"

@@ -8,27 +8,6 @@ mkdir -p "$graph"
 "$bin" worked-example --html "$graph/page.html" > "$graph/write.out"
 "$bin" worked-example > "$graph/text.out"
 
-# graph_attr DOM SELECTOR ATTRIBUTE: prints an attribute of the first element
-# matching #ID or [data-name=NAME] (html.parser from python3's stdlib).
-graph_attr() {
-  python3 - "$@" <<'PY'
-import sys
-from html.parser import HTMLParser
-path, selector, attribute = sys.argv[1:4]
-class Find(HTMLParser):
-    found = None
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        key, want = ("id", selector[1:]) if selector.startswith("#") else ("data-name", selector)
-        if self.found is None and a.get(key) == want:
-            self.found = a.get(attribute)
-f = Find(); f.feed(open(path, encoding="utf-8").read())
-if f.found is None:
-    sys.exit(f"{path}: no {attribute} on {selector}")
-print(f.found)
-PY
-}
-
 # graph_close ACTUAL EXPECTED: the numbers agree to 1e-10 (the text output
 # has 11 digits after the point).
 graph_close() {
@@ -45,60 +24,60 @@ engine_values="$(sed -n 's/.*: \([0-9]*\) values.*/\1/p' "$graph/write.out")"
 check "worked-example --html names the file and the number of values" test "$engine_values" = 41
 
 dump_dom "$graph/page.html" "$graph/start.html"
-check "the page's status says it rendered" test "$(graph_attr "$graph/start.html" '#status' data-ready)" = true
+check "the page's status says it rendered" test "$(dom_attr "$graph/start.html" '#status' data-ready)" = true
 check "the status reports as many values drawn as the engine recorded" \
-  test "$(graph_attr "$graph/start.html" '#status' data-nodes)" = "$engine_values"
+  test "$(dom_attr "$graph/start.html" '#status' data-nodes)" = "$engine_values"
 check "the DOM holds one record per value" \
   test "$(grep -o 'class="value[^"]*"' "$graph/start.html" | wc -l)" -eq "$engine_values"
 check "nothing is shown before the first step" \
-  test -z "$(graph_attr "$graph/start.html" 'x₁' data-shown-data)"
+  test -z "$(dom_attr "$graph/start.html" 'x₁' data-shown-data)"
 
 # Creation order: the 15 weights, the 6 biases, x₁ x₂ x₃, then the products.
 dump_dom "$graph/page.html#forward=24" "$graph/forward.html"
-check "#forward=24 shows x₁'s value, 2" graph_close "$(graph_attr "$graph/forward.html" 'x₁' data-shown-data)" 2
-check "#forward=24 does not yet show Z¹₁" test -z "$(graph_attr "$graph/forward.html" 'Z¹₁' data-shown-data)"
+check "#forward=24 shows x₁'s value, 2" graph_close "$(dom_attr "$graph/forward.html" 'x₁' data-shown-data)" 2
+check "#forward=24 does not yet show Z¹₁" test -z "$(dom_attr "$graph/forward.html" 'Z¹₁' data-shown-data)"
 
 dump_dom "$graph/page.html#backward=3" "$graph/b3.html"
-check "#backward=3 is reported by the status" test "$(graph_attr "$graph/b3.html" '#status' data-backward)" = 3
+check "#backward=3 is reported by the status" test "$(dom_attr "$graph/b3.html" '#status' data-backward)" = 3
 check "#backward=3 shows every value: Z¹₁ = Z^1's first entry" \
-  graph_close "$(graph_attr "$graph/b3.html" 'Z¹₁' data-shown-data)" "$(graph_expected 'Z^1 =' 1)"
+  graph_close "$(dom_attr "$graph/b3.html" 'Z¹₁' data-shown-data)" "$(graph_expected 'Z^1 =' 1)"
 check "#backward=3 shows ŷ as the engine computes it" \
-  graph_close "$(graph_attr "$graph/b3.html" 'ŷ' data-shown-data)" "$(graph_expected 'ŷ   =' 1)"
-check "step 3 reaches b²₁ (the status names it)" test "$(graph_attr "$graph/b3.html" '#status' data-node-name)" = "b²₁"
+  graph_close "$(dom_attr "$graph/b3.html" 'ŷ' data-shown-data)" "$(graph_expected 'ŷ   =' 1)"
+check "step 3 reaches b²₁ (the status names it)" test "$(dom_attr "$graph/b3.html" '#status' data-node-name)" = "b²₁"
 check "after 3 steps b²₁'s grad is the engine's D_B^2 ŷ" \
-  graph_close "$(graph_attr "$graph/b3.html" '#status' data-node-grad)" "$(graph_expected 'D_B^2' 1)"
-check "after 3 steps w⁰₁₁ has no grad yet" test -z "$(graph_attr "$graph/b3.html" 'w⁰₁₁' data-shown-grad)"
+  graph_close "$(dom_attr "$graph/b3.html" '#status' data-node-grad)" "$(graph_expected 'D_B^2' 1)"
+check "after 3 steps w⁰₁₁ has no grad yet" test -z "$(dom_attr "$graph/b3.html" 'w⁰₁₁' data-shown-grad)"
 check "step 3 highlights the edge from b²₁" grep -q 'class="active"' "$graph/b3.html"
 
-steps="$(graph_attr "$graph/b3.html" '#status' data-backward-steps)"
+steps="$(dom_attr "$graph/b3.html" '#status' data-backward-steps)"
 dump_dom "$graph/page.html#backward=$steps" "$graph/end.html"
 check "after every step w⁰₁₁'s grad is the engine's D_w^0_11 ŷ" \
-  graph_close "$(graph_attr "$graph/end.html" 'w⁰₁₁' data-shown-grad)" "$(graph_expected 'D_w^0_1j' 1)"
+  graph_close "$(dom_attr "$graph/end.html" 'w⁰₁₁' data-shown-grad)" "$(graph_expected 'D_w^0_1j' 1)"
 check "after every step w⁰₁₂'s grad is the engine's D_w^0_12 ŷ" \
-  graph_close "$(graph_attr "$graph/end.html" 'w⁰₁₂' data-shown-grad)" "$(graph_expected 'D_w^0_1j' 2)"
+  graph_close "$(dom_attr "$graph/end.html" 'w⁰₁₂' data-shown-grad)" "$(graph_expected 'D_w^0_1j' 2)"
 check "after every step Z²₃'s grad is the engine's D_Z^2 ŷ" \
-  graph_close "$(graph_attr "$graph/end.html" 'Z²₃' data-shown-grad)" "$(graph_expected 'D_Z^2' 3)"
+  graph_close "$(dom_attr "$graph/end.html" 'Z²₃' data-shown-grad)" "$(graph_expected 'D_Z^2' 3)"
 check "after every step b¹₂'s grad is the engine's D_B^1 ŷ" \
-  graph_close "$(graph_attr "$graph/end.html" 'b¹₂' data-shown-grad)" "$(graph_expected 'D_B^1' 2)"
+  graph_close "$(dom_attr "$graph/end.html" 'b¹₂' data-shown-grad)" "$(graph_expected 'D_B^1' 2)"
 
 # The buttons themselves: #press= clicks them in turn.
 dump_dom "$graph/page.html#press=forward.forward.forward.previous" "$graph/press.html"
 check "Forward step three times and Previous step once show two values" \
-  test "$(graph_attr "$graph/press.html" '#status' data-forward)" = 2
+  test "$(dom_attr "$graph/press.html" '#status' data-forward)" = 2
 dump_dom "$graph/page.html#press=backward.backward.backward" "$graph/press-b.html"
 check "Backward step computes every value first, then steps: three steps reach b²₁" \
-  test "$(graph_attr "$graph/press-b.html" '#status' data-forward)/$(graph_attr "$graph/press-b.html" '#status' data-node-name)" = "41/b²₁"
+  test "$(dom_attr "$graph/press-b.html" '#status' data-forward)/$(dom_attr "$graph/press-b.html" '#status' data-node-name)" = "41/b²₁"
 dump_dom "$graph/page.html#press=all.reset" "$graph/press-r.html"
 check "Show all, then Reset, shows nothing" \
-  test "$(graph_attr "$graph/press-r.html" '#status' data-forward)/$(graph_attr "$graph/press-r.html" '#status' data-backward)" = "0/0"
+  test "$(dom_attr "$graph/press-r.html" '#status' data-forward)/$(dom_attr "$graph/press-r.html" '#status' data-backward)" = "0/0"
 check "Reset is disabled when nothing is shown" grep -q '<button type="button" id="reset" disabled' "$graph/press-r.html"
 
 # Focusing a value shows its formula, in the notes' notation for a neuron.
-z11="$(graph_attr "$graph/start.html" 'Z¹₁' data-index)"
+z11="$(dom_attr "$graph/start.html" 'Z¹₁' data-index)"
 dump_dom "$graph/page.html#focus=$z11" "$graph/focus.html"
 check "focusing Z¹₁ shows its formula with δ = D_Z¹₁ ŷ" \
   grep -q '<p id="formula"[^>]*>Z¹₁ = (W⁰A⁰)₁ + b⁰₁ = 9.0000\..*δ = D_Z¹₁ ŷ' "$graph/focus.html"
-w011="$(graph_attr "$graph/start.html" 'w⁰₁₁' data-index)"
+w011="$(dom_attr "$graph/start.html" 'w⁰₁₁' data-index)"
 dump_dom "$graph/page.html#focus=$w011" "$graph/focus-w.html"
 check "focusing w⁰₁₁ shows BP2's D_W" grep -q '<p id="formula"[^>]*>w⁰₁₁ = .*BP2: D_W = A ⊙ D_Z' "$graph/focus-w.html"
 

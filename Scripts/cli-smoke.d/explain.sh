@@ -63,6 +63,9 @@ run_status "$bin" explain "a * 2" --at a=1,q=2 > /dev/null 2> "$tmp/explain-unus
 check "explain refuses an --at name the expression lacks" grep -qF -- "--at q: the expression has no input q; its inputs: a" "$tmp/explain-unused.err"
 run_status "$bin" explain "a * 2" --at a=one > /dev/null 2> "$tmp/explain-at-bad.err"
 check "explain --at a=one exits 2" test "$status" -eq 2
-run_status "$bin" explain "a" --at a=1 --format svg > /dev/null 2> "$tmp/explain-svg.err"
-# The integrator replaces this check when svg and html are wired.
-check "explain --format svg is not built on this branch (exit 2)" test "$status" -eq 2
+"$bin" explain "(a * b + a^2).tanh() / 2 - 1" --at a=2,b=-3 --format svg --output "$tmp/explain.svg"
+check "explain --format svg writes a picture" grep -q "<svg" "$tmp/explain.svg"
+check "explain's picture shows b's gradient as micrograd draws it" grep -qF "grad 0.0707" "$tmp/explain.svg"
+"$bin" explain "(a * b + a^2).tanh() / 2 - 1" --at a=2,b=-3 --format html --output "$tmp/explain.html"
+check "explain --format html writes a page with its status element" grep -q 'id="status"' "$tmp/explain.html"
+check "explain's page needs no network" bash -c '! grep -Eo "(src|href)=\"https?:" "$1"' _ "$tmp/explain.html"

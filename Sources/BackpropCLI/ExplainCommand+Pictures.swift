@@ -1,15 +1,16 @@
-// `backprop explain --format svg|html`: the pictures of an explained
-// expression. On this branch they are not built: the integrator replaces
-// this function with the dispatch to `Value.svg()` and the HTML page.
+// `backprop explain --format svg|html`: what the pictures of an explained
+// expression are called.
 
 import Backprop
+import Foundation
 
 extension ExplainCommand {
-  /// The picture `format` ("svg" or "html") of `output`, after its backward
-  /// sweep, with `explanation`'s tables for a page.
-  ///
-  /// - Throws: A ``UsageError``: not built on this branch.
-  static func picture(_ format: String, of output: Value, explanation: Explanation) throws -> String {
-    throw UsageError(description: "explain: --format \(format): svg/html: not built on this branch")
+  /// The title of an expression's picture and page: its program on one line
+  /// (`; ` between lines), shortened to 80 characters with an ellipsis.
+  static func title(of expression: Formula) -> String {
+    let lines = expression.source.split(whereSeparator: \.isNewline)
+      .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    let text = lines.joined(separator: "; ")
+    return text.count <= 80 ? text : String(text.prefix(79)) + "…"
   }
 }

@@ -101,14 +101,16 @@ enum ExplainCommand {
     case "markdown": return try Explanation(expression, at: values).markdown(digits: digits ?? 6)
     case "json": return try Explanation(expression, at: values).json()
     case "dot", "mermaid", "svg", "html":
-      let explanation = format == "svg" || format == "html" ? try Explanation(expression, at: values) : nil
       return try Tape().withCurrent {
         let output = try expression.evaluate(at: values).output
+        // The page runs the backward sweep itself, with its trace.
+        if format == "html" { return output.stepThroughPage(title: "backprop explain: \(title(of: expression))") }
         output.backward()
-        if format == "dot" { return output.graphviz(digits: digits ?? 4) }
-        if format == "mermaid" { return output.mermaid(digits: digits ?? 4) }
-        guard let explanation else { return "" }
-        return try picture(format, of: output, explanation: explanation)
+        switch format {
+        case "dot": return output.graphviz(digits: digits ?? 4)
+        case "mermaid": return output.mermaid(digits: digits ?? 4)
+        default: return output.svg(GraphPictureOptions(digits: digits ?? 4, title: title(of: expression)))
+        }
       }
     default: return try Explanation(expression, at: values).text(digits: digits ?? 6)
     }
