@@ -6,7 +6,7 @@
 /// The script evaluates nothing: it draws the numbers the engine computed.
 /// It reads `#step=N` and `#step=N&point=P` from the address (P counts
 /// points from 0 in the order of the data) and, when a state is drawn,
-/// fills `<p id="status" role="status">` with `data-rendered`, `data-step`,
+/// fills `<p id="status" role="status">` with `data-ready`, `data-step`,
 /// `data-frame`, `data-cells`, `data-loss` (the loss as shown),
 /// `data-accuracy` and, with a point selected, `data-point`,
 /// `data-point-loss` (exact), `data-point-loss-shown` and
@@ -215,14 +215,18 @@ enum TrainingPageHTML {
       "'s update (" + D.stepName + " 1: the initial weights): its loss, accuracy and gradient norms are the ones the command printed for " +
       D.stepName + " k, and each point's graph holds the gradients of that point's own loss there.";
     if (D.steps.length > 1 && D.steps[1] - D.steps[0] > 1) {
-      framesNote += " The run had " + D.totalSteps + " " + D.stepName + "s; the page keeps every " + (D.steps[1] - D.steps[0]) + "th and the last.";
+      framesNote += " The run had " + D.totalSteps + " " + D.stepName + "s; the page keeps one in " + (D.steps[1] - D.steps[0]) + " and the last.";
     }
     if (D.graph && D.graph.every > 1) {
       framesNote += " Point graphs are stored every " + D.graph.every + " frames (to keep the page small); between them the page shows the latest stored one and says which.";
     }
     byId("frames-note").textContent = framesNote;
 
-    // Controls.
+    // Controls, named after what a frame is (a step of the demo, an epoch of train).
+    var Step = D.stepName.charAt(0).toUpperCase() + D.stepName.slice(1);
+    document.querySelector("label[for=step]").textContent = Step;
+    byId("previous").textContent = "Previous " + D.stepName;
+    byId("next").textContent = "Next " + D.stepName;
     var slider = byId("step");
     slider.max = String(F - 1);
     function setFrame(f, fromUser) {
@@ -433,7 +437,9 @@ enum TrainingPageHTML {
       var colX = cols.map(function (_, c) { return 10 + c * (W - 20 - bw) / Math.max(1, cols.length - 1); });
       var pos = [], k = 0;
       cols.forEach(function (col, c) {
-        text(s, colX[c] + bw / 2, 16, col.name, { "text-anchor": "middle", "font-weight": "600" });
+        var anchor = c === 0 ? "start" : c === cols.length - 1 ? "end" : "middle";
+        var hx = c === 0 ? colX[c] : c === cols.length - 1 ? colX[c] + bw : colX[c] + bw / 2;
+        text(s, hx, 16, col.name, { "text-anchor": anchor, "font-weight": "600" });
         for (var r = 0; r < col.size; r++) {
           pos.push({ x: colX[c], y: 28 + (tallest - col.size) * (bh + gap) / 2 + r * (bh + gap), col: c });
           k += 1;
@@ -546,7 +552,7 @@ enum TrainingPageHTML {
         delete st.dataset.point; delete st.dataset.pointLoss; delete st.dataset.pointLossShown; delete st.dataset.graphStep;
       }
       st.textContent = message;
-      st.dataset.rendered = "true";
+      st.dataset.ready = "true";
     }
 
     readHash();

@@ -50,6 +50,9 @@ let usage = """
                       --force                let --save replace a read-only file
                       --resume model.json    continue an interrupted run with its
                                              own settings, to the same result
+                      --html FILE.html       also write a page to watch the run
+                                             epoch by epoch (the decision
+                                             boundary needs 2 features)
                     options may also be written --name=value
     predict --model model.json --data FILE.csv [--target COLUMN]
                     one prediction per row on stdout; with a target column,
