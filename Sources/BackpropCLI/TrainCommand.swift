@@ -161,8 +161,8 @@ enum TrainCommand {
     var recorder = TrainingPageRecorder(
       firstEpoch: completedEpochs + 1, lastEpoch: s.htmlPath == nil ? completedEpochs : epochs)
     if s.htmlPath != nil {
-      try TrainingPage.checkRecording(
-        parameterCount: model.parameterCount, frames: (epochs - completedEpochs + recorder.every - 1) / recorder.every + 1)
+      let frames = (epochs - completedEpochs + recorder.every - 1) / recorder.every + 1
+      try TrainingPage.checkRecording(parameterCount: model.parameterCount, frames: frames)
     }
     recorder.willStart(epoch: completedEpochs + 1, parameters: model.parameterValues)
     let history = try optimizer.train(model, on: train, loss: loss, options: trainingOptions) {

@@ -116,7 +116,9 @@ struct TrainingPageTests {
     #expect(html.utf8.count < 3_000_000)
   }
 
-  @Test("a step's loss is the training report's, and each point's loss and input grads are the engine's", arguments: [1, 50, 100])
+  @Test(
+    "a step's loss is the training report's, and each point's loss and input grads are the engine's",
+    arguments: [1, 50, 100])
   func pointLossesMatchTheEngine(step: Int) throws {
     let page = try pageData(try demoPage.get())
     let graph = try #require(page.graph)
