@@ -9,7 +9,10 @@ import MicrogradFixtures
 /// 2 → 16 relu → 16 relu → 1 on micrograd's 100 two-moons points, hinge loss
 /// plus 1e-4·Σp², 100 full-batch steps of gradient descent with the learning
 /// rate decaying from 1.0 to 0.1 — with a live progress line, the final
-/// accuracy, and two SVG pictures in `demo-output/` (or `--output-dir DIR`).
+/// accuracy, and two SVG pictures in `demo-output/` (or `--output-dir DIR`);
+/// with `--html`, also the training page `demo.html` there (see
+/// ``TrainingPage``): every step's boundary, curves, gradient norms and
+/// each point's loss graph.
 ///
 /// The output folder is checked before training starts: a folder that does
 /// not exist and cannot be created, a file in its place, or a folder that is
@@ -23,11 +26,12 @@ enum Demo {
   /// The pictures' file names inside the output folder.
   static let fileNames = (boundary: "demo-boundary.svg", curves: "demo-curves.svg")
 
-  static func run(outputDirectory: String) throws {
+  static func run(outputDirectory: String, html: Bool = false) throws {
     let folder = try prepareOutputFolder(outputDirectory)
     let boundaryPath = (folder as NSString).appendingPathComponent(fileNames.boundary)
     let curvesPath = (folder as NSString).appendingPathComponent(fileNames.curves)
-    for path in [boundaryPath, curvesPath] {
+    let pagePath = (folder as NSString).appendingPathComponent(TrainingPage.demoFileName)
+    for path in [boundaryPath, curvesPath] + (html ? [pagePath] : []) {
       var isDirectory: ObjCBool = false
       if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
         throw OutputError(
@@ -48,10 +52,14 @@ enum Demo {
     say("  optimiser: gradient descent, learning rate 1.0 → 0.1 over 100 steps")
     let clock = ContinuousClock()
     let start = clock.now
+    // The parameters at the start of every step, for the page.
+    var recorder = TrainingPageRecorder(firstEpoch: 1, lastEpoch: html ? 100 : 0)
+    recorder.willStart(epoch: 1, parameters: model.parameterValues)
     let history = try train(
       model, on: data, loss: .hinge, optimizer: &sgd,
       options: TrainingOptions(epochs: 100, l2: 1e-4)
     ) { report in
+      recorder.willStart(epoch: report.epoch + 1, parameters: model.parameterValues)
       let line = String(
         format: "  epoch %3d/100  loss %.6f  accuracy %5.1f%%  lr %.3f", report.epoch,
         report.loss, 100 * (report.accuracy ?? 0), report.learningRate)
@@ -82,6 +90,24 @@ enum Demo {
     try SVGPlot.write(boundary, to: boundaryPath)
     try SVGPlot.write(curves, to: curvesPath)
     say("wrote \(boundaryPath) and \(curvesPath)")
+    guard html else { return }
+    let run = TrainingPageRun(
+      title: "micrograd's demo, step by step",
+      description: [
+        "micrograd's own demo run by Backprop: an \(model) with \(model.parameterCount) parameters on "
+          + "micrograd's \(data.count) two-moons points (labels −1 and +1), trained by 100 full-batch steps "
+          + "of gradient descent, the learning rate decaying from 1.0 to 0.1. The loss is the mean over the "
+          + "points of the hinge loss max(0, 1 − y·score), plus 1e-4·Σp² over the parameters.",
+        String(
+          format: "After 100 steps: accuracy %.1f%%, loss %.6f (micrograd printed %.6f for its last step).",
+          100 * (last.accuracy ?? 0), last.loss, reference.loss),
+      ],
+      stepName: "step", lossLabel: "loss (hinge + 1e-4·Σp²)", frames: recorder.frames(history),
+      totalEpochs: 100, lossText: { String(format: "%.6f", $0) }, loss: .hinge,
+      layerNames: TrainingPageRun.layerNames(of: model), network: model, features: data.features,
+      targets: data.targets, classNames: ["class −1", "class +1"])
+    let size = try TrainingPage.write(run, to: pagePath)
+    say("wrote \(pagePath) (\(TrainingPage.formatSize(size))): open it in a browser")
   }
 
   /// Makes sure `path` can take the pictures before any training is done:

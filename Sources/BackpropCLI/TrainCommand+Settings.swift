@@ -8,14 +8,14 @@ extension TrainCommand {
     "--data", "--target", "--layers", "--activation", "--loss", "--optimizer",
     "--learning-rate", "--epochs", "--batch-size", "--seed", "--l2", "--test-fraction",
     "--save", "--standardize", "--shards", "--threads", "--checkpoint-every", "--resume", "--task",
-    "--image",
+    "--image", "--html",
   ]
 
   /// What a resumed run may still be told: where to save, how often, with
   /// how many threads, for how many epochs in all, and where its data file
   /// is now. Everything else is the run's own (it decides the result).
   static let resumable: Set<String> = [
-    "--resume", "--save", "--checkpoint-every", "--threads", "--epochs", "--data", "--force",
+    "--resume", "--save", "--checkpoint-every", "--threads", "--epochs", "--data", "--force", "--html",
   ]
 
   /// The settings that decide a run's result, saved in its checkpoints (as
@@ -70,6 +70,8 @@ extension TrainCommand {
     var resumePath: String?
     /// `--force`: replace a read-only checkpoint file.
     var force = false
+    /// `--html FILE`: where the training page goes (``TrainingPage``).
+    var htmlPath: String? = nil
   }
 
   static let activationNames = [
@@ -101,6 +103,7 @@ extension TrainCommand {
       settings.savePath = try o["--save"].map { _ in try o.required("--save", "FILE.json") }
       settings.checkpointEvery = try checkpointEvery(o, saving: settings.savePath != nil)
       settings.force = o.isSet("--force")
+      settings.htmlPath = try o["--html"].map { _ in try o.required("--html", "FILE.html") }
       return settings
     }
     let path = try o.required("--data", "FILE.csv")
@@ -177,6 +180,7 @@ extension TrainCommand {
       run: run, threads: threads, savePath: savePath,
       checkpointEvery: try checkpointEvery(o, saving: savePath != nil), resumePath: nil)
     settings.force = o.isSet("--force")
+    settings.htmlPath = try o["--html"].map { _ in try o.required("--html", "FILE.html") }
     if settings.force && savePath == nil {
       throw UsageError(description: "train: --force needs --save FILE.json (it lets a save replace a read-only file)")
     }

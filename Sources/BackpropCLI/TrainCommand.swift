@@ -22,6 +22,7 @@ enum TrainCommand {
     if let savePath = s.savePath {
       try Checkpoint.checkDestination(savePath, replacingReadOnly: s.force)
     }
+    if let htmlPath = s.htmlPath { try TrainingPage.checkDestination(htmlPath) }
     var data =
       try s.run.image.map {
         try Dataset.loadCSV(
@@ -48,6 +49,7 @@ enum TrainCommand {
       }
       (train, test) = try data.split(testFraction: s.run.testFraction, using: &generator)
     }
+    let rawTrain = train
     let standardizer = s.run.standardize ? Standardizer(fitting: train) : nil
     if let standardizer {
       train = standardizer(train)
@@ -57,8 +59,8 @@ enum TrainCommand {
     let outputSize = try outputCount(for: loss, data: data, target: s.run.targetText)
     let initialization: WeightInitialization = s.run.activation == .relu ? .he : .glorot
     let prepared = Prepared(
-      settings: s, data: data, train: train, test: test, standardizer: standardizer, loss: loss,
-      checkpoint: checkpoint, completedEpochs: completedEpochs)
+      settings: s, data: data, train: train, rawTrain: rawTrain, test: test, standardizer: standardizer,
+      loss: loss, checkpoint: checkpoint, completedEpochs: completedEpochs)
     if let shape = s.run.image {
       let model: Sequential
       if let checkpoint {
@@ -84,6 +86,8 @@ enum TrainCommand {
     var settings: Settings
     var data: Dataset
     var train: Dataset
+    /// The training rows as read, before standardisation (for `--html`).
+    var rawTrain: Dataset
     var test: Dataset?
     var standardizer: Standardizer?
     var loss: Loss
@@ -153,8 +157,17 @@ enum TrainCommand {
     }
     let every = Swift.max(1, epochs / 20)
     var stoppedAfter: Int? = nil
+    // The parameters at the start of each epoch the page shows.
+    var recorder = TrainingPageRecorder(
+      firstEpoch: completedEpochs + 1, lastEpoch: s.htmlPath == nil ? completedEpochs : epochs)
+    if s.htmlPath != nil {
+      let frames = (epochs - completedEpochs + recorder.every - 1) / recorder.every + 1
+      try TrainingPage.checkRecording(parameterCount: model.parameterCount, frames: frames)
+    }
+    recorder.willStart(epoch: completedEpochs + 1, parameters: model.parameterValues)
     let history = try optimizer.train(model, on: train, loss: loss, options: trainingOptions) {
       r, state in
+      recorder.willStart(epoch: r.epoch + 1, parameters: model.parameterValues)
       report(r, of: epochs, keepingEvery: every)
       if interruptRequested.load(ordering: .relaxed) || simulatedInterrupt == r.epoch {
         if s.savePath != nil {
@@ -175,6 +188,14 @@ enum TrainCommand {
       exit(130)
     }
     try reportResult(of: history, model: model, test: test, loss: loss)
+    if let htmlPath = s.htmlPath {
+      let page = TrainingPage.trainRun(
+        model: model, path: s.run.path, rows: p.rawTrain, standardizer: standardizer, loss: loss, l2: s.run.l2,
+        optimizerName: optimizer.name, batchSize: s.run.batchSize, epochs: epochs,
+        frames: recorder.frames(history))
+      let size = try TrainingPage.write(page, to: htmlPath)
+      say("wrote \(htmlPath) (\(TrainingPage.formatSize(size))): open it in a browser")
+    }
     if let savePath = s.savePath {
       try save(after: history.last?.epoch ?? completedEpochs, optimizer.state)
       say("saved \(savePath)")

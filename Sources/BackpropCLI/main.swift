@@ -10,12 +10,14 @@ let usage = """
   usage: backprop <command> [options]
 
   commands:
-    demo [--output-dir DIR]
+    demo [--output-dir DIR] [--html]
                     train micrograd's two-moons demo (MLP 2-16-16-1, 100 steps)
                     with a live progress line; writes demo-boundary.svg and
                     demo-curves.svg into DIR (default: demo-output, created
                     if missing; a folder that cannot be used exits with 1
-                    before training)
+                    before training); --html also writes DIR/demo.html, a
+                    page to watch the training step by step (open it in a
+                    browser; #step=50&point=7 opens a state)
     train --data FILE.csv --target COLUMN [options]
                     train an MLP (with --image, a conv net) on a CSV file;
                     COLUMN is a header name, a position counted from 1, or
@@ -48,6 +50,9 @@ let usage = """
                       --force                let --save replace a read-only file
                       --resume model.json    continue an interrupted run with its
                                              own settings, to the same result
+                      --html FILE.html       also write a page to watch the run
+                                             epoch by epoch (the decision
+                                             boundary needs 2 features)
                     options may also be written --name=value
     predict --model model.json --data FILE.csv [--target COLUMN]
                     one prediction per row on stdout; with a target column,
@@ -89,8 +94,9 @@ func runCommand(_ arguments: [String]) throws {
   case "help", "--help", "-h":
     print(usage)
   case "demo":
-    let options = try parseOptions(rest, allowed: ["--output-dir"], command: "demo")
-    try Demo.run(outputDirectory: options["--output-dir"] ?? Demo.defaultOutputDirectory)
+    let options = try Options(rest, command: "demo", allowed: ["--output-dir"], flags: ["--html"])
+    try Demo.run(
+      outputDirectory: options["--output-dir"] ?? Demo.defaultOutputDirectory, html: options.isSet("--html"))
   case "train":
     try TrainCommand.run(rest)
   case "predict":
