@@ -2,6 +2,7 @@
 // formats (exact, and three significant digits) and strings safe inside a
 // <script> element.
 
+import Backprop
 import Foundation
 
 /// A JSON text written piece by piece, for the data block of the training
@@ -77,30 +78,7 @@ struct JSONText {
   mutating func null() { text += "null" }
 
   /// A string, escaped for JSON and for a `<script>` element.
-  mutating func string(_ s: String) {
-    text += "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": text += "\\\""
-      case "\\": text += "\\\\"
-      case "\n": text += "\\n"
-      case "\r": text += "\\r"
-      case "\t": text += "\\t"
-      case "<": text += "\\u003c"
-      case ">": text += "\\u003e"
-      case "&": text += "\\u0026"
-      case "\u{2028}": text += "\\u2028"
-      case "\u{2029}": text += "\\u2029"
-      default:
-        if scalar.value < 0x20 {
-          text += String(format: "\\u%04x", scalar.value)
-        } else {
-          text.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    text += "\""
-  }
+  mutating func string(_ s: String) { text += jsonStringLiteral(s) }
 
   /// An array whose elements `body` writes, one `element()` call before each.
   mutating func array(_ body: (inout Elements) throws -> Void) rethrows {
