@@ -10,25 +10,6 @@ mkdir -p "$training"
 page="$training/demo-output/demo.html"
 check "demo --html names the page it wrote" grep -q "^wrote demo-output/demo.html (" "$training/demo.out"
 
-# training_attr DOM ID ATTRIBUTE: prints an attribute of the element with that id.
-training_attr() {
-  python3 - "$@" <<'PY'
-import sys
-from html.parser import HTMLParser
-path, ident, attribute = sys.argv[1:4]
-class Find(HTMLParser):
-    found = None
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if self.found is None and a.get("id") == ident:
-            self.found = a.get(attribute)
-f = Find(); f.feed(open(path, encoding="utf-8").read())
-if f.found is None:
-    sys.exit(f"{path}: no {attribute} on #{ident}")
-print(f.found)
-PY
-}
-
 # training_data PAGE EXPRESSION: evaluates a Python expression on the page's
 # embedded data `d` (the JSON of <script id="run-data">) and prints it.
 training_data() {
@@ -58,12 +39,12 @@ check "the page holds the demo's 100 steps" test "$(training_data "$page" 'len(d
 # Step 50: its loss is the one the demo printed for epoch 50 (the same digits).
 printed_loss="$(grep -E '^ *epoch +50/100 ' "$training/demo.out" | sed 's/.*loss \([0-9.]*\).*/\1/')"
 dump_dom "$page#step=50" "$training/step50.html"
-check "the page renders (status data-ready)" test "$(training_attr "$training/step50.html" status data-ready)" = true
-check "#step=50 shows step 50" test "$(training_attr "$training/step50.html" status data-step)" = 50
+check "the page renders (status data-ready)" test "$(dom_attr "$training/step50.html" '#status' data-ready)" = true
+check "#step=50 shows step 50" test "$(dom_attr "$training/step50.html" '#status' data-step)" = 50
 check "step 50's loss shown is the demo's printed loss for epoch 50 ($printed_loss)" \
-  test "$(training_attr "$training/step50.html" status data-loss)" = "$printed_loss"
+  test "$(dom_attr "$training/step50.html" '#status' data-loss)" = "$printed_loss"
 check "the boundary is drawn with 40×40 cells" \
-  test "$(training_attr "$training/step50.html" status data-cells)" = 1600
+  test "$(dom_attr "$training/step50.html" '#status' data-cells)" = 1600
 check "no point is selected without point= in the fragment" \
   sh -c '! grep -q "data-point=" "$1"' - "$training/step50.html"
 
@@ -73,12 +54,12 @@ point=67
 expected="$(training_data "$page" "d['graph']['pointLoss'][49][$point]")"
 dump_dom "$page#step=50&point=$point" "$training/point.html"
 check "#step=50&point=$point selects point $point" \
-  test "$(training_attr "$training/point.html" status data-point)" = "$point"
+  test "$(dom_attr "$training/point.html" '#status' data-point)" = "$point"
 check "point $point's loss at step 50 is the engine's ($expected)" \
-  training_same "$(training_attr "$training/point.html" status data-point-loss)" "$expected"
+  training_same "$(dom_attr "$training/point.html" '#status' data-point-loss)" "$expected"
 check "point $point's loss at step 50 is above 0 (a point the step learns from)" \
   python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)' "$expected"
-check "the graph drawn is step 50's" test "$(training_attr "$training/point.html" status data-graph-step)" = 50
+check "the graph drawn is step 50's" test "$(dom_attr "$training/point.html" '#status' data-graph-step)" = 50
 check "the graph has a box per neuron: 2 inputs, 16, 16, 1 output and the loss" \
   test "$(grep -o '<rect [^>]*rx="4"' "$training/point.html" | wc -l)" -eq 36
 
@@ -133,11 +114,11 @@ awk 'BEGIN { srand(3); print "x,y,kind"
 printed_last="$(grep -E '^ *epoch 40/40 ' "$training/blobs.out" | sed 's/.*loss \([^ ]*\).*/\1/')"
 dump_dom "$training/blobs.html#step=40&point=4" "$training/blobs-dom.html"
 check "train --html: epoch 40's loss shown is the printed one ($printed_last)" \
-  test "$(training_attr "$training/blobs-dom.html" status data-loss)" = "$printed_last"
+  test "$(dom_attr "$training/blobs-dom.html" '#status' data-loss)" = "$printed_last"
 check "train --html: a 2-feature run draws the boundary" \
-  test "$(training_attr "$training/blobs-dom.html" status data-cells)" = 1600
+  test "$(dom_attr "$training/blobs-dom.html" '#status' data-cells)" = 1600
 check "train --html: a point's graph is drawn" \
-  test "$(training_attr "$training/blobs-dom.html" status data-point)" = 4
+  test "$(dom_attr "$training/blobs-dom.html" '#status' data-point)" = 4
 
 awk 'BEGIN { srand(5); print "a,b,c,label"
   for (i = 0; i < 40; i++) { k = i % 2; printf "%.3f,%.3f,%.3f,%d\n", k + rand(), rand(), rand(), k } }' \

@@ -6,18 +6,6 @@ import Testing
 
 @testable import Backprop
 
-/// The `backprop` executable the package built with the tests, if any.
-private let backpropBinary: URL? = {
-  let package = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  let candidates = [
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-    Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-    package.appendingPathComponent(".build/debug"),
-  ].map { $0.appendingPathComponent("backprop") }
-  return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-}()
-
 /// Runs `backprop` with `arguments`; its exit status and output (through
 /// files, so that a full pipe cannot block it).
 private func backprop(_ arguments: [String], in folder: URL) throws -> (

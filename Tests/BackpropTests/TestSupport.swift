@@ -107,3 +107,15 @@ func regressionData(
   }
   return try Dataset(features: features, labels: labels)
 }
+
+/// The `backprop` executable the package built with the tests, if any.
+let backpropBinary: URL? = {
+  let package = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  let candidates = [
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+    Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
+    package.appendingPathComponent(".build/debug"),
+  ].map { $0.appendingPathComponent("backprop") }
+  return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+}()

@@ -7,18 +7,6 @@ import MicrogradFixtures
 import Backprop
 import Testing
 
-/// The `backprop` executable the package built with the tests, if any.
-private let backpropBinary: URL? = {
-  let package = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  let candidates = [
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-    Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent(),
-    package.appendingPathComponent(".build/debug"),
-  ].map { $0.appendingPathComponent("backprop") }
-  return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-}()
-
 /// Why the page could not be made.
 private struct PageProblem: Error, CustomStringConvertible {
   var description: String
