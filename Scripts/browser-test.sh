@@ -131,6 +131,37 @@ print(f.found)
 PY
 }
 
+contrast_ok() { # PAGE.html: every text colour of the page's CSS against its background (the rule's, else body's) is at least 4.5:1 (WCAG AA)
+  python3 - "$1" <<'PY'
+import re, sys
+css = "".join(re.findall(r"<style>(.*?)</style>", open(sys.argv[1], encoding="utf-8").read(), re.S))
+def rgb(text):
+    h = text.strip().lstrip("#")
+    if len(h) == 3: h = "".join(c * 2 for c in h)
+    return [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+def luminance(c):
+    r, g, b = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+def prop(body, name):
+    m = re.search(r"(?:^|[;{\s])" + name + r"\s*:\s*(#[0-9a-fA-F]{3,6})\b", body)
+    return m.group(1) if m else None
+rules = re.findall(r"([^{}]+)\{([^}]*)\}", css)
+page = "#ffffff"
+for selector, body in rules:
+    if selector.strip() == "body":
+        page = prop(body, "background(?:-color)?") or page
+bad = []
+for selector, body in rules:
+    colour = prop(body, "color")
+    if colour is None: continue
+    background = prop(body, "background(?:-color)?") or page
+    a, b = sorted([luminance(rgb(colour)), luminance(rgb(background))])
+    ratio = (b + 0.05) / (a + 0.05)
+    if ratio < 4.5: bad.append(f"{selector.strip()}: {colour} on {background} is {ratio:.2f}:1")
+if bad: sys.exit("contrast below 4.5:1: " + "; ".join(bad))
+PY
+}
+
 for part in Scripts/browser.d/*.sh; do
   [ -e "$part" ] || continue
   echo "-- $part"

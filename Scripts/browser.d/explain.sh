@@ -33,3 +33,4 @@ check "explain's page shows b's gradient, micrograd's 645.5773" \
   rounded_is "$(dom_attr "$explain/all.html" 'b' data-shown-grad)" 645.5773
 screenshot "$explain/page.html#press=all" "$explain/all.png"
 check "explain's page screenshot is not blank" not_blank "$explain/all.png"
+check "explain's page: text colours of at least 4.5:1" contrast_ok "$explain/page.html"

@@ -83,6 +83,7 @@ check "focusing w⁰₁₁ shows BP2's D_W" grep -q '<p id="formula"[^>]*>w⁰�
 
 screenshot "$graph/page.html#backward=9" "$graph/shot.png"
 check "a screenshot of the page is not blank" not_blank "$graph/shot.png"
+check "the page: text colours of at least 4.5:1" contrast_ok "$graph/page.html"
 screenshot Docs/images/worked-example-neurons.svg "$graph/picture.png"
 check "the guide's picture of the network renders and is not blank" not_blank "$graph/picture.png"
 

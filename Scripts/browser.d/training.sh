@@ -65,6 +65,7 @@ check "the graph has a box per neuron: 2 inputs, 16, 16, 1 output and the loss" 
 
 screenshot "$page#step=50&point=$point" "$training/point.png"
 check "the page's screenshot is not blank" not_blank "$training/point.png"
+check "the training page: text colours of at least 4.5:1" contrast_ok "$page"
 
 # Accessibility on the rendered DOM: every control has an accessible name,
 # no positive tabindex, the status is a live region, the language is set.
