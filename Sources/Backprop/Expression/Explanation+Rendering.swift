@@ -38,7 +38,7 @@ extension Explanation {
   /// - Parameter digits: Digits after the point; 6 by default.
   /// - Returns: A header line and a line per node.
   public func forwardTable(digits: Int = 6) -> String {
-    Self.aligned(forwardRows(digits), numeric: [4])
+    TextTable.aligned(forwardRows(digits), numeric: [4])
   }
 
   /// The chain-rule ledger alone, as ``BackwardTrace/table(digits:)``
@@ -50,7 +50,7 @@ extension Explanation {
   /// - Parameter digits: Digits after the point; 6 by default.
   /// - Returns: A header line and a line per step.
   public func ledgerTable(digits: Int = 6) -> String {
-    Self.aligned(ledgerRows(digits), numeric: [3, 4, 5])
+    TextTable.aligned(ledgerRows(digits), numeric: [3, 4, 5])
   }
 
   /// The gradients alone, each with its central difference and check, and
@@ -64,7 +64,7 @@ extension Explanation {
   /// - Parameter digits: Digits after the point; 6 by default.
   /// - Returns: A header line, a line per input and the verdict.
   public func gradientTable(digits: Int = 6) -> String {
-    Self.aligned(gradientRows(digits), numeric: [1, 2, 3, 4, 5]) + "\n" + verdict
+    TextTable.aligned(gradientRows(digits), numeric: [1, 2, 3, 4, 5]) + "\n" + verdict
   }
 
   /// The tables as Markdown: a heading per table and pipe tables, numbers
@@ -157,13 +157,7 @@ extension Explanation {
   }
 
   private func ledgerRows(_ digits: Int) -> [[String]] {
-    [["node", "op", "input", "∂node/∂input", "upstream", "contribution"]]
-      + steps.map { s in
-        [
-          s.nodeName, s.op, s.inputName, GraphText.fixed(s.localDerivative, digits),
-          GraphText.fixed(s.upstream, digits), GraphText.fixed(s.contribution, digits),
-        ]
-      }
+    BackwardTrace.rows(of: steps, digits: digits)
   }
 
   private func gradientRows(_ digits: Int) -> [[String]] {
@@ -175,20 +169,6 @@ extension Explanation {
           i.passed ? "pass" : "FAIL",
         ]
       }
-  }
-
-  /// Rows as fixed-width columns: text left, the `numeric` columns right;
-  /// no trailing spaces.
-  static func aligned(_ rows: [[String]], numeric: Set<Int>) -> String {
-    let widths = rows[0].indices.map { k in rows.map { $0[k].count }.max() ?? 0 }
-    return rows.map { row in
-      var line = row.enumerated().map { k, cell in
-        let pad = String(repeating: " ", count: widths[k] - cell.count)
-        return numeric.contains(k) ? pad + cell : cell + pad
-      }.joined(separator: "  ")
-      while line.last == " " { line.removeLast() }
-      return line
-    }.joined(separator: "\n")
   }
 
   static func scientific(_ x: Double) -> String {

@@ -1,5 +1,6 @@
 // Pictures of what the tape recorded, as micrograd's `draw_dot` gives them:
-// Graphviz DOT and Mermaid text with each value's label, op, data and grad.
+// Graphviz DOT and Mermaid text with each value's label, op, data and grad;
+// the number and table formatting the trace and the explanation share.
 
 import Foundation
 
@@ -129,5 +130,23 @@ enum GraphText {
 
   static func escapeMermaid(_ s: String) -> String {
     s.replacingOccurrences(of: "\"", with: "#quot;")
+  }
+}
+
+/// Plain-text tables: the backward trace's and the explanation's.
+enum TextTable {
+  /// Rows as fixed-width columns two spaces apart: text left, the `numeric`
+  /// columns right; no trailing spaces.
+  static func aligned(_ rows: [[String]], numeric: Set<Int>) -> String {
+    guard let first = rows.first else { return "" }
+    let widths = first.indices.map { k in rows.map { $0[k].count }.max() ?? 0 }
+    return rows.map { row in
+      var line = row.enumerated().map { k, cell in
+        let pad = String(repeating: " ", count: widths[k] - cell.count)
+        return numeric.contains(k) ? pad + cell : cell + pad
+      }.joined(separator: "  ")
+      while line.last == " " { line.removeLast() }
+      return line
+    }.joined(separator: "\n")
   }
 }

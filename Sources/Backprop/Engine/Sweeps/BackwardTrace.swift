@@ -59,25 +59,19 @@ public struct BackwardTrace: Sendable, CustomStringConvertible {
   /// - Parameter digits: Digits after the point; 6 by default.
   /// - Returns: One header line and one line per step.
   public func table(digits: Int = 6) -> String {
-    let header = ["node", "op", "input", "∂node/∂input", "upstream", "contribution"]
-    let rows = steps.map { s in
-      [
-        s.nodeName, s.op, s.inputName, GraphText.fixed(s.localDerivative, digits),
-        GraphText.fixed(s.upstream, digits), GraphText.fixed(s.contribution, digits),
-      ]
-    }
-    let all = [header] + rows
-    let widths = (0..<header.count).map { k in all.map { $0[k].count }.max() ?? 0 }
-    return all.map { row in
-      row.enumerated().map { k, cell in
-        let pad = String(repeating: " ", count: widths[k] - cell.count)
-        return k < 3 ? cell + pad : pad + cell  // names left, numbers right
-      }.joined(separator: "  ")
-    }.map { line in
-      var l = Substring(line)
-      while l.last == " " { l = l.dropLast() }
-      return String(l)
-    }.joined(separator: "\n")
+    TextTable.aligned(Self.rows(of: steps, digits: digits), numeric: [3, 4, 5])
+  }
+
+  /// The header and one row per step, as ``table(digits:)`` and the
+  /// explanation's ledger (`Explanation`) show them.
+  static func rows(of steps: [Step], digits: Int) -> [[String]] {
+    [["node", "op", "input", "∂node/∂input", "upstream", "contribution"]]
+      + steps.map { s in
+        [
+          s.nodeName, s.op, s.inputName, GraphText.fixed(s.localDerivative, digits),
+          GraphText.fixed(s.upstream, digits), GraphText.fixed(s.contribution, digits),
+        ]
+      }
   }
 
   /// ``table(digits:)`` with 6 digits.
