@@ -269,12 +269,9 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
     for o in 0..<outputChannels {
       let kernel = kernels[o]
       for oy in 0..<out.height {
-        let top = oy * stride - padding
-        // The kernel rows inside the image.
-        let rows = Swift.max(0, -top)..<Swift.min(k, input.height - top)
+        let (top, rows) = window(oy, input.height)
         for ox in 0..<out.width {
-          let left = ox * stride - padding
-          let columns = Swift.max(0, -left)..<Swift.min(k, input.width - left)
+          let (left, columns) = window(ox, input.width)
           weights.removeAll(keepingCapacity: true)
           inputs.removeAll(keepingCapacity: true)
           for c in 0..<inputChannels {
@@ -290,6 +287,15 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
       }
     }
     return Image(shape: out, values: values)
+  }
+
+  /// Where output row (or column) `o`'s patch starts in an input `extent`
+  /// rows (columns) long, padding included, and the kernel rows (columns)
+  /// that fall inside the image: the zero padding contributes no term.
+  @inline(__always)
+  private func window(_ o: Int, _ extent: Int) -> (start: Int, inside: Range<Int>) {
+    let start = o * stride - padding
+    return (start, Swift.max(0, -start)..<Swift.min(kernelSize, extent - start))
   }
 
   /// The same nodes as the general path, written without building arrays
@@ -333,11 +339,9 @@ public struct Conv2D: SequentialLayer, CustomStringConvertible {
             let w = wi + o * (perKernel + 1)
             let bias = w[perKernel]
             for oy in 0..<out.height {
-              let top = oy * stride - padding
-              let rows = Swift.max(0, -top)..<Swift.min(k, input.height - top)
+              let (top, rows) = window(oy, input.height)
               for ox in 0..<out.width {
-                let left = ox * stride - padding
-                let columns = Swift.max(0, -left)..<Swift.min(k, input.width - left)
+                let (left, columns) = window(ox, input.width)
                 let terms = inputChannels * rows.count * columns.count
                 let start = s.reserveOperands(2 * terms)
                 var pair = s.operands + start
