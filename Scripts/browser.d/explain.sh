@@ -4,20 +4,8 @@
 
 explain="$tmp/explain"
 mkdir -p "$explain"
-cat > "$explain/micrograd.txt" <<'PROGRAM'
-a = -4.0
-b = 2.0
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f
-PROGRAM
+# micrograd's README example, typed as its README writes it.
+cp Scripts/fixtures/micrograd-readme.txt "$explain/micrograd.txt"
 "$bin" explain --file "$explain/micrograd.txt" --format html --output "$explain/page.html"
 "$bin" explain --file "$explain/micrograd.txt" --format json --output "$explain/explain.json"
 dump_dom "$explain/page.html#press=all" "$explain/all.html"

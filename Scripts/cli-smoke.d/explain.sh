@@ -6,20 +6,8 @@ explain_micrograd_checks() { # name of the output file, how it was given
   check "explain $2: b's gradient 645.577259" grep -qE '^b +2\.000000 +645\.577259 .* pass$' "$1"
   check "explain $2: every check passes" grep -q "every gradient agrees with its central difference" "$1"
 }
-cat > "$tmp/micrograd.txt" <<'PROGRAM'
-a = -4.0
-b = 2.0
-c = a + b
-d = a * b + b**3
-c += c + 1
-c += 1 + c + (-a)
-d += d * 2 + (b + a).relu()
-d += 3 * d + (b - a).relu()
-e = c - d
-f = e**2
-g = f / 2.0
-g += 10.0 / f
-PROGRAM
+# micrograd's README example, typed as its README writes it.
+cp Scripts/fixtures/micrograd-readme.txt "$tmp/micrograd.txt"
 # The program without its first two lines, on one line (`;` ends a
 # statement): a and b are then undefined, and --at gives their values.
 oneline="$(tail -n +3 "$tmp/micrograd.txt" | tr '\n' ';')"
