@@ -129,32 +129,26 @@ public struct Explanation: Sendable {
     outputName = name(output.id)
     value = output.data
     self.tolerance = tolerance
-    // The inputs the output reaches, each perturbed by its label.
+    // The inputs the output reaches, checked by `checkGradient` with the
+    // program evaluated again on its leaves (the names were all found
+    // above, so it evaluates again without an error).
     let f = output.data
+    let checkedInputs = result.inputs.filter { reached.contains($0.id) && $0.label != nil }
+    let labels = checkedInputs.compactMap(\.label)
+    let report = checkGradient(
+      of: { x in
+        let leaves = Dictionary(zip(labels, x), uniquingKeysWith: { first, _ in first })
+        return (try? expression.evaluate(at: values, leaves: leaves))?.output ?? Value(.nan)
+      }, at: checkedInputs.map(\.data), tolerance: tolerance)
     var checked: [Input] = []
-    for input in result.inputs where reached.contains(input.id) {
-      guard let label = input.label else { continue }
+    for (k, input) in checkedInputs.enumerated() {
       let x = input.data
-      let h = tolerance.step * Swift.max(1, Swift.abs(x))
-      func at(_ t: Double) throws(ExpressionError) -> Double {
-        var shifted = values
-        shifted[label] = t
-        let r: Result<Double, ExpressionError> = Tape.scope {
-          do throws(ExpressionError) {
-            return .success(try expression.evaluate(at: shifted).output.data)
-          } catch {
-            return .failure(error)
-          }
-        }
-        return try r.get()
-      }
-      let plus = x + h
-      let minus = x - h
-      let numeric = (try at(plus) - at(minus)) / (plus - minus)
+      let numeric = report.numeric[k]
       let gradient = input.grad
       checked.append(
         Input(
-          name: label, value: x, gradient: gradient, numeric: numeric, step: h,
+          name: labels[k], value: x, gradient: gradient, numeric: numeric,
+          step: tolerance.step * Swift.max(1, Swift.abs(x)),
           difference: Swift.abs(gradient - numeric), allowance: tolerance.allowance(numeric: numeric, value: f),
           passed: tolerance.accepts(analytic: gradient, numeric: numeric, value: f)))
     }

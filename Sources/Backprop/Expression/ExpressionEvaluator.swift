@@ -28,6 +28,9 @@ enum Operand {
 
 struct ExpressionEvaluator {
   let values: [String: Double]
+  /// Leaves to use for inputs, by label, instead of making new ones (for
+  /// `checkGradient`, which hands the function its own leaves).
+  var leaves: [String: Value] = [:]
   let lexer: ExpressionLexer
   var bindings: [String: Value] = [:]
   var versions: [String: Int] = [:]
@@ -55,7 +58,7 @@ struct ExpressionEvaluator {
           expected: "define it on an earlier line, let \(name) = …, or give it a value",
           sourceLine: lexer.line(p.line))
       }
-      let leaf = Value(x, label: name)
+      let leaf = input(name, x)
       bindings[name] = leaf
       inputs.append(leaf)
     }
@@ -74,6 +77,14 @@ struct ExpressionEvaluator {
     return Formula.Evaluation(output: output ?? Value(0), inputs: inputs, values: bindings)
   }
 
+  /// The input labelled `label`: the leaf given for it, or a new one of
+  /// value `x`.
+  func input(_ label: String, _ x: Double) -> Value {
+    guard let leaf = leaves[label] else { return Value(x, label: label) }
+    leaf.label = label
+    return leaf
+  }
+
   /// Binds `name` to `operand` and labels its node: a number becomes a
   /// labelled leaf (an input, whose value `values` may replace), a value
   /// without a label takes the name; a value with one (`let y = x`) is
@@ -85,7 +96,7 @@ struct ExpressionEvaluator {
     let value: Value
     switch operand {
     case .number(let x):
-      value = Value(values[label] ?? x, label: label)
+      value = input(label, values[label] ?? x)
       inputs.append(value)
     default:
       value = operand.asValue

@@ -113,7 +113,14 @@ public struct Formula: Sendable, Hashable, CustomStringConvertible {
   ///   ``ExpressionError/Kind/unknownName(_:)`` at the first use of an
   ///   undefined name with no value.
   public func evaluate(at values: [String: Double] = [:]) throws(ExpressionError) -> Evaluation {
+    try evaluate(at: values, leaves: [:])
+  }
+
+  /// ``evaluate(at:)`` with the inputs labelled as `leaves`' keys taken
+  /// from `leaves` instead of made anew.
+  func evaluate(at values: [String: Double], leaves: [String: Value]) throws(ExpressionError) -> Evaluation {
     var evaluator = ExpressionEvaluator(values: values, lexer: ExpressionLexer(source))
+    evaluator.leaves = leaves
     return try evaluator.run(statements)
   }
 }
