@@ -104,7 +104,7 @@ extension Explanation {
   ///
   /// - Returns: One JSON object, with a line per table row.
   public func json() -> String {
-    func s(_ text: String) -> String { Self.jsonString(text) }
+    func s(_ text: String) -> String { jsonStringLiteral(text) }
     func n(_ x: Double) -> String { Self.jsonNumber(x) }
     let forward = nodes.map { node in
       "{\"node\":\(node.id),\"name\":\(s(node.name)),\"op\":\(s(node.op)),\"operands\":["
@@ -184,6 +184,4 @@ extension Explanation {
     if x.isInfinite { return x > 0 ? "\"inf\"" : "\"-inf\"" }
     return "\(x)"
   }
-
-  static func jsonString(_ s: String) -> String { jsonStringLiteral(s) }
 }

@@ -78,10 +78,10 @@ struct GraphPageData {
     var nodes: [String] = []
     for (k, node) in graph.nodes.enumerated() {
       let fields = [
-        "\"id\":\(node.index)", "\"name\":\(Self.string(name(node.index)))",
-        "\"data\":\(Self.string("\(node.data)"))",
-        "\"dataText\":\(Self.string("data \(GraphText.fixed(node.data, digits))"))",
-        "\"formula\":\(Self.string(formula(k, output: out)))",
+        "\"id\":\(node.index)", "\"name\":\(jsonStringLiteral(name(node.index)))",
+        "\"data\":\(jsonStringLiteral("\(node.data)"))",
+        "\"dataText\":\(jsonStringLiteral("data \(GraphText.fixed(node.data, digits))"))",
+        "\"formula\":\(jsonStringLiteral(formula(k, output: out)))",
       ]
       nodes.append("{" + fields.joined(separator: ",") + "}")
     }
@@ -109,9 +109,9 @@ struct GraphPageData {
 
   func step(node: Int, input: Int, edge: String, after: Double, line: String) -> String {
     let fields = [
-      "\"node\":\(node)", "\"input\":\(input)", "\"edge\":\(Self.string(edge))",
-      "\"grad\":\(Self.string("\(after)"))", "\"gradText\":\(Self.string("grad \(GraphText.fixed(after, digits))"))",
-      "\"line\":\(Self.string(line))",
+      "\"node\":\(node)", "\"input\":\(input)", "\"edge\":\(jsonStringLiteral(edge))",
+      "\"grad\":\(jsonStringLiteral("\(after)"))", "\"gradText\":\(jsonStringLiteral("grad \(GraphText.fixed(after, digits))"))",
+      "\"line\":\(jsonStringLiteral(line))",
     ]
     return "{" + fields.joined(separator: ",") + "}"
   }
@@ -188,7 +188,4 @@ struct GraphPageData {
     items.count <= 6 ? items.joined(separator: separator)
       : (items.prefix(3) + ["…"] + items.suffix(2)).joined(separator: separator)
   }
-
-  /// A JSON string literal, safe inside `<script>` (no `</`).
-  static func string(_ s: String) -> String { jsonStringLiteral(s) }
 }
