@@ -155,17 +155,3 @@ public struct Explanation: Sendable {
     inputs = checked
   }
 }
-
-extension GraphSnapshot {
-  /// The label of node `i`, if it is one of the snapshot's nodes.
-  func label(of i: Int) -> String? {
-    // Nodes are sorted by index: a binary search.
-    var low = 0
-    var high = nodes.count
-    while low < high {
-      let mid = (low + high) / 2
-      if nodes[mid].index < i { low = mid + 1 } else { high = mid }
-    }
-    return low < nodes.count && nodes[low].index == i ? nodes[low].label : nil
-  }
-}

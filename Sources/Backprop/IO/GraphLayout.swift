@@ -82,10 +82,9 @@ struct GraphLayout {
       preds.append(p)
       return items.count - 1
     }
-    let position = Dictionary(uniqueKeysWithValues: graph.nodes.enumerated().map { ($1.index, $0) })
     for (k, node) in graph.nodes.enumerated() {
       if let groups, groups.hidden.contains(k) { continue }
-      let operands = groups?.operands(of: k, in: graph) ?? graph.nodes[k].operands.compactMap { position[$0] }
+      let operands = groups?.operands(of: k, in: graph) ?? graph.nodes[k].operands.compactMap(graph.position(of:))
       if node.op == .leaf {
         itemOfValue[k] = add(.value, k, [])
         continue

@@ -25,15 +25,12 @@ struct NeuronGroups {
   var hidden = Set<Int>()
   private var groupOfOutput: [Int: Int] = [:]
   private var groupOfMember: [Int: Int] = [:]
-  /// Tape index -> position.
-  private var position: [Int: Int] = [:]
 
   init(_ graph: GraphSnapshot) {
     let nodes = graph.nodes
-    position = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1.index, $0) })
     var users = Array(repeating: [Int](), count: nodes.count)
     for (k, node) in nodes.enumerated() {
-      for o in node.operands { if let p = position[o] { users[p].append(k) } }
+      for o in node.operands { if let p = graph.position(of: o) { users[p].append(k) } }
     }
     for (k, node) in nodes.enumerated() where [.dot, .dotConstant, .sum].contains(node.op) {
       guard users[k].count == 1, let z = users[k].first else { continue }
@@ -73,11 +70,10 @@ struct NeuronGroups {
   /// output, the sum's operands and the bias; otherwise the node's operands.
   func operands(of position: Int, in graph: GraphSnapshot) -> [Int] {
     let nodes = graph.nodes
-    let index = self.position
-    guard let group = output(position) else { return nodes[position].operands.compactMap { index[$0] } }
+    guard let group = output(position) else { return nodes[position].operands.compactMap(graph.position(of:)) }
     let sumIndex = nodes[group.sum].index
     let bias = nodes[group.preActivation].operands.filter { $0 != sumIndex }
-    return (nodes[group.sum].operands + bias).compactMap { index[$0] }
+    return (nodes[group.sum].operands + bias).compactMap(graph.position(of:))
   }
 
   /// The op summary of a collapsed neuron: `Σ+b`, `Σ+b sigmoid`.

@@ -62,14 +62,11 @@ struct GraphPageData {
     self.trace = trace
     self.digits = digits
     groups = NeuronGroups(graph)
-    position = Dictionary(uniqueKeysWithValues: graph.nodes.enumerated().map { ($1.index, $0) })
   }
 
-  /// Tape index -> position in `graph.nodes`.
-  let position: [Int: Int]
 
   func name(_ index: Int) -> String {
-    position[index].flatMap { graph.nodes[$0].label } ?? "#\(index)"
+    graph.label(of: index) ?? "#\(index)"
   }
 
   func json() -> String {

@@ -69,3 +69,23 @@ struct GraphSnapshot {
       operands: operands, constants: constants)
   }
 }
+
+extension GraphSnapshot {
+  /// The position in ``nodes`` of the node with tape index `index`, if it
+  /// is one of them (a binary search: the nodes are sorted by index).
+  func position(of index: Int) -> Int? {
+    var low = 0
+    var high = nodes.count
+    while low < high {
+      let mid = (low + high) / 2
+      if nodes[mid].index < index { low = mid + 1 } else { high = mid }
+    }
+    return low < nodes.count && nodes[low].index == index ? low : nil
+  }
+
+  /// The label of the node with tape index `index`, if it is one of the
+  /// snapshot's nodes and has one.
+  func label(of index: Int) -> String? {
+    position(of: index).flatMap { nodes[$0].label }
+  }
+}
