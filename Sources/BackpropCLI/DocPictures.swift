@@ -48,7 +48,7 @@ enum DocPictures {
     }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     for (name, svg) in pictures() {
-      try svg.write(toFile: (directory as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+      try SVGPlot.write(svg, to: (directory as NSString).appendingPathComponent(name))
     }
   }
 }

@@ -85,7 +85,7 @@ enum ExplainCommand {
     }
     let ended = text.hasSuffix("\n") ? text : text + "\n"
     if let path = options["--output"] {
-      try ended.write(toFile: path, atomically: true, encoding: .utf8)
+      try SVGPlot.write(ended, to: path)
     } else {
       print(ended, terminator: "")
     }

@@ -63,7 +63,7 @@ enum WorkedExampleDemo {
     try Tape.current.scope {
       let network = build()
       let page = network.yHat.stepThroughPage(title: "Seed 000, §5.1: the worked example, step by step")
-      try page.write(toFile: path, atomically: true, encoding: .utf8)
+      try SVGPlot.write(page, to: path)
       let parameters = network.weights.joined().joined().count + network.biases.joined().count
       let computed = 2 * network.zs.joined().count + network.activations.joined().count  // W·A, Z, A
       print("wrote \(path): \(3 + parameters + computed) values (3 inputs, \(parameters) parameters, \(computed) computed)")
